@@ -1,0 +1,54 @@
+# Makefile
+#	  Build the autoplay extension with PGXS, and the gateway beside it.
+#
+# make            build the extension and autoplay-gateway
+# make install    install both (the gateway next to PostgreSQL's programs)
+# make test       build, install, start a throwaway PostgreSQL and run every
+#                 test layer (unit, regression, isolation, TAP)
+# make demo       run the whole job end to end on a throwaway PostgreSQL
+
+EXTENSION = autoplay
+MODULE_big = autoplay
+OBJS = \
+	src/autoplay.o \
+	src/ingest.o \
+	src/click.o \
+	src/click_store.o \
+	src/email_policy.o \
+	src/parse_time.o \
+	src/parse_session.o \
+	src/parse_url.o \
+	src/parse_label.o \
+	src/json_repair.o
+DATA = autoplay--1.0.sql
+PGFILEDESC = "autoplay - FullStory click streams in PostgreSQL"
+
+REGRESS = setup times session_keys labels urls fields batches duplicates \
+	rejects raw_body samples email strict privileges
+ISOLATION = concurrent_duplicate
+EXTRA_CLEAN = results output_iso tmp_check regression.diffs regression.out
+
+PG_CONFIG ?= pg_config
+
+# The server's headers are not -Wextra clean: read them as system headers
+PG_CPPFLAGS = -I$(srcdir)/src -isystem $(shell $(PG_CONFIG) --includedir-server)
+PG_CFLAGS = -Wall -Wextra -Werror
+
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+.PHONY: unit test demo clean-unit
+
+clean: clean-unit
+
+clean-unit:
+	$(MAKE) -C test/unit clean
+
+unit:
+	$(MAKE) -C test/unit check
+
+test:
+	./scripts/run-tests.sh
+
+demo:
+	./demo/run-demo.sh

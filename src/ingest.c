@@ -1,0 +1,445 @@
+/*-------------------------------------------------------------------------
+ *
+ * ingest.c
+ *	  autoplay_ingest(jsonb) and autoplay_ingest_raw(bytea): store a webhook
+ *	  body's clicks once, record everything else, and report per element.
+ *
+ * A body is one click object or an array of them.  Each element is
+ * normalized (click.c) and then inserted as a click, found to be a
+ * duplicate, or recorded in autoplay.rejects; one element's problem never
+ * aborts the others or the caller's transaction, unless autoplay.strict
+ * asks for the error instead.  Per-element memory lives in a context that
+ * is reset after each element, so a large backfill array is ingested in
+ * memory bounded by its own size and the result it returns.
+ *
+ * The result is
+ *	{"accepted": n, "duplicates": n, "rejected": n, "tests": n,
+ *	 "results": [{"status": "accepted", "id": 17}, ...]}
+ * with one result per element, in order.
+ *
+ * src/ingest.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/memutils.h"
+#include "utils/numeric.h"
+#include "utils/resowner.h"
+
+#include "autoplay.h"
+#include "click.h"
+#include "click_store.h"
+#include "json_repair.h"
+
+/* Arrays and objects nested deeper than this make a body unreadable */
+#define AP_MAX_BODY_DEPTH	64
+
+/* The state of one call, across its elements */
+typedef struct ApIngest
+{
+	MemoryContext callercxt;	/* where the result is built */
+	MemoryContext rowcxt;		/* reset after each element */
+	TimestampTz received_at;
+	const char *body_note;		/* a note for every click, or NULL */
+	int64		accepted;
+	int64		duplicates;
+	int64		rejected;
+	int64		tests;
+	JsonbParseState *results;	/* the open "results" array */
+} ApIngest;
+
+PG_FUNCTION_INFO_V1(autoplay_ingest);
+PG_FUNCTION_INFO_V1(autoplay_ingest_raw);
+
+static Jsonb *ingest_body(Jsonb *body, const char *body_note);
+static void ingest_element(ApIngest *st, const JsonbValue *element);
+static void refuse_element(ApIngest *st, const JsonbValue *element,
+						   int sqlstate, const char *message,
+						   const char *detail);
+static void record_problem(ApIngest *st, const char *status,
+						   const ApProblem *problem, Jsonb *payload,
+						   bytea *raw_body);
+static void push_result(ApIngest *st, const char *status, int64 id,
+						const ApProblem *problem);
+static void push_string(JsonbParseState **state, JsonbIteratorToken tok,
+						const char *s);
+static void push_int(JsonbParseState **state, int64 value);
+static Jsonb *finish_result(ApIngest *st);
+static void start_ingest(ApIngest *st, const char *body_note);
+static Jsonb *parse_repaired(const char *text, ErrorData **error);
+static char *describe_json_error(const ApJsonRepair *rep);
+
+/*
+ * autoplay_ingest(jsonb) RETURNS jsonb
+ *
+ * Ingest an already parsed body: PostgREST's POST /rpc/autoplay_ingest
+ * lands here with the request body as the single unnamed argument.
+ */
+Datum
+autoplay_ingest(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *body = PG_GETARG_JSONB_P(0);
+
+	PG_RETURN_JSONB_P(ingest_body(body, NULL));
+}
+
+/*
+ * autoplay_ingest_raw(bytea) RETURNS jsonb
+ *
+ * Ingest the exact bytes of a request body.  Characters that jsonb refuses
+ * but that do not make the body unreadable (invalid UTF-8, \u0000,
+ * unpaired surrogates, raw control characters) are replaced first, and
+ * every click of such a body carries a note saying so.  A body that is not
+ * JSON at all is recorded in autoplay.rejects with its exact bytes.
+ */
+Datum
+autoplay_ingest_raw(PG_FUNCTION_ARGS)
+{
+	bytea	   *raw = PG_GETARG_BYTEA_PP(0);
+	size_t		len = VARSIZE_ANY_EXHDR(raw);
+	char	   *repaired;
+	ApJsonRepair rep;
+	Jsonb	   *body;
+	ErrorData  *error = NULL;
+	ApIngest	st;
+	ApProblem	problem = {0};
+
+	/* Check the grammar and replace what jsonb cannot hold */
+	repaired = MemoryContextAllocHuge(CurrentMemoryContext,
+									  AP_JSON_REPAIR_BOUND(len));
+	ap_json_repair(VARDATA_ANY(raw), len, repaired, AP_MAX_BODY_DEPTH, &rep);
+	if (rep.error == AP_JSON_OK)
+	{
+		body = parse_repaired(repaired, &error);
+		pfree(repaired);
+		if (body != NULL)
+			PG_RETURN_JSONB_P(ingest_body(body, rep.replaced == 0 ? NULL :
+										  psprintf("body repaired: %zu character%s that jsonb refuses replaced by U+FFFD or escaped",
+												   rep.replaced,
+												   rep.replaced == 1 ? "" : "s")));
+	}
+
+	/* Not readable as JSON: keep the exact bytes and say why */
+	problem.sqlstate = ERRCODE_INVALID_JSON_TEXT;
+	problem.message = pstrdup("body is not valid JSON");
+	problem.detail = error != NULL ?
+		psprintf("jsonb cannot read it: %s.", error->message) :
+		describe_json_error(&rep);
+	if (autoplay_strict)
+		ereport(ERROR,
+				(errcode(problem.sqlstate),
+				 errmsg("%s", problem.message),
+				 errdetail_internal("%s", problem.detail)));
+
+	start_ingest(&st, NULL);
+	ap_store_begin();
+	record_problem(&st, "rejected", &problem, NULL,
+				   DatumGetByteaPCopy(PG_GETARG_DATUM(0)));
+	ap_store_end();
+	PG_RETURN_JSONB_P(finish_result(&st));
+}
+
+/*
+ * parse_repaired: jsonb from text that ap_json_repair accepted.  The
+ * grammar is known good, but jsonb can still refuse a number out of
+ * numeric's range; that error is caught in a subtransaction and returned
+ * in *error, with NULL as the result.
+ */
+static Jsonb *
+parse_repaired(const char *text, ErrorData **error)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	Jsonb	   *volatile body = NULL;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		body = DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
+												  CStringGetDatum(text)));
+		ReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		*error = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(cxt);
+	CurrentResourceOwner = owner;
+	return body;
+}
+
+/*
+ * describe_json_error: a sentence saying where and why a body is not JSON.
+ */
+static char *
+describe_json_error(const ApJsonRepair *rep)
+{
+	switch (rep->error)
+	{
+		case AP_JSON_OK:
+			break;
+		case AP_JSON_EMPTY:
+			return pstrdup("The body is empty or only white space.");
+		case AP_JSON_SYNTAX:
+			return psprintf("Invalid JSON syntax at byte %zu.",
+							rep->error_offset);
+		case AP_JSON_TRUNCATED:
+			return psprintf("The body ends inside a value at byte %zu.",
+							rep->error_offset);
+		case AP_JSON_TRAILING:
+			return psprintf("Unexpected data after the JSON value at byte %zu.",
+							rep->error_offset);
+		case AP_JSON_TOO_DEEP:
+			return psprintf("Arrays and objects are nested more than %d deep at byte %zu.",
+							AP_MAX_BODY_DEPTH, rep->error_offset);
+	}
+	elog(ERROR, "unexpected JSON error %d", (int) rep->error);
+	return NULL;				/* keep compiler quiet */
+}
+
+/*
+ * ingest_body: ingest every element of a parsed body and build the result.
+ * body_note, when not NULL, is copied onto every stored click.
+ */
+static Jsonb *
+ingest_body(Jsonb *body, const char *body_note)
+{
+	ApIngest	st;
+	JsonbValue	element;
+
+	start_ingest(&st, body_note);
+	ap_store_begin();
+
+	if (JB_ROOT_IS_SCALAR(body))
+	{
+		/* A bare scalar: not a click, but kept */
+		JsonbExtractScalar(&body->root, &element);
+		ingest_element(&st, &element);
+	}
+	else if (JB_ROOT_IS_OBJECT(body))
+	{
+		element.type = jbvBinary;
+		element.val.binary.data = &body->root;
+		element.val.binary.len = VARSIZE(body) - VARHDRSZ;
+		ingest_element(&st, &element);
+	}
+	else if (JB_ROOT_COUNT(body) == 0)
+	{
+		element.type = jbvBinary;
+		element.val.binary.data = &body->root;
+		element.val.binary.len = VARSIZE(body) - VARHDRSZ;
+		refuse_element(&st, &element, ERRCODE_SQL_JSON_OBJECT_NOT_FOUND,
+					   "array holds no clicks",
+					   "A body is a click object or a non-empty array of them.");
+	}
+	else
+	{
+		/* A backfill: each element in turn, nested containers unopened */
+		JsonbIterator *it = JsonbIteratorInit(&body->root);
+		JsonbIteratorToken tok;
+
+		while ((tok = JsonbIteratorNext(&it, &element, true)) != WJB_DONE)
+			if (tok == WJB_ELEM)
+				ingest_element(&st, &element);
+	}
+
+	ap_store_end();
+	return finish_result(&st);
+}
+
+/*
+ * start_ingest: set up the state of one call in the current context.
+ */
+static void
+start_ingest(ApIngest *st, const char *body_note)
+{
+	memset(st, 0, sizeof(*st));
+	st->callercxt = CurrentMemoryContext;
+	st->rowcxt = AllocSetContextCreate(CurrentMemoryContext,
+									   "autoplay ingest element",
+									   ALLOCSET_DEFAULT_SIZES);
+	st->received_at = GetCurrentTransactionStartTimestamp();
+	st->body_note = body_note;
+	pushJsonbValue(&st->results, WJB_BEGIN_OBJECT, NULL);
+	push_string(&st->results, WJB_KEY, "results");
+	pushJsonbValue(&st->results, WJB_BEGIN_ARRAY, NULL);
+}
+
+/*
+ * ingest_element: normalize one element and store it as a click, a
+ * duplicate, a rejection or a connection test.
+ */
+static void
+ingest_element(ApIngest *st, const JsonbValue *element)
+{
+	ApClickRow	row;
+	ApProblem	problem;
+	int64		id = 0;
+	MemoryContext oldcxt = MemoryContextSwitchTo(st->rowcxt);
+
+	switch (ap_normalize_click(element, st->received_at, st->body_note,
+							   &row, &problem))
+	{
+		case AP_CLICK_OK:
+			if (ap_store_click(&row, &id))
+			{
+				st->accepted++;
+				push_result(st, "accepted", id, NULL);
+			}
+			else
+			{
+				st->duplicates++;
+				push_result(st, "duplicate", 0, NULL);
+			}
+			break;
+		case AP_CLICK_REJECTED:
+			record_problem(st, "rejected", &problem,
+						   JsonbValueToJsonb((JsonbValue *) element), NULL);
+			break;
+		case AP_CLICK_TEST:
+			record_problem(st, "test", &problem,
+						   JsonbValueToJsonb((JsonbValue *) element), NULL);
+			break;
+	}
+
+	MemoryContextSwitchTo(oldcxt);
+	MemoryContextReset(st->rowcxt);
+}
+
+/*
+ * refuse_element: reject an element for a reason found by this file rather
+ * than by normalization.
+ */
+static void
+refuse_element(ApIngest *st, const JsonbValue *element, int sqlstate,
+			   const char *message, const char *detail)
+{
+	ApProblem	problem;
+
+	problem.sqlstate = sqlstate;
+	problem.message = (char *) message;
+	problem.detail = (char *) detail;
+	record_problem(st, "rejected", &problem,
+				   JsonbValueToJsonb((JsonbValue *) element), NULL);
+}
+
+/*
+ * record_problem: raise it under autoplay.strict, else write it to
+ * autoplay.rejects and report it.  Connection tests are never raised.
+ */
+static void
+record_problem(ApIngest *st, const char *status, const ApProblem *problem,
+			   Jsonb *payload, bytea *raw_body)
+{
+	bool		is_test = strcmp(status, "test") == 0;
+
+	if (autoplay_strict && !is_test)
+		ereport(ERROR,
+				(errcode(problem->sqlstate),
+				 errmsg("%s", problem->message),
+				 problem->detail ?
+				 errdetail_internal("%s", problem->detail) : 0));
+
+	ap_store_reject(st->received_at, status, problem, payload, raw_body);
+	if (is_test)
+		st->tests++;
+	else
+		st->rejected++;
+	push_result(st, status, 0, problem);
+}
+
+/*
+ * push_result: append {"status": ..., ...} to the results array, in the
+ * caller's memory context so that it outlives the element's.
+ */
+static void
+push_result(ApIngest *st, const char *status, int64 id,
+			const ApProblem *problem)
+{
+	MemoryContext oldcxt = MemoryContextSwitchTo(st->callercxt);
+
+	pushJsonbValue(&st->results, WJB_BEGIN_OBJECT, NULL);
+	push_string(&st->results, WJB_KEY, "status");
+	push_string(&st->results, WJB_VALUE, status);
+	if (id != 0)
+	{
+		push_string(&st->results, WJB_KEY, "id");
+		push_int(&st->results, id);
+	}
+	if (problem != NULL && problem->sqlstate != 0)
+	{
+		push_string(&st->results, WJB_KEY, "code");
+		push_string(&st->results, WJB_VALUE,
+					unpack_sql_state(problem->sqlstate));
+	}
+	if (problem != NULL)
+	{
+		push_string(&st->results, WJB_KEY, "reason");
+		push_string(&st->results, WJB_VALUE, problem->message);
+	}
+	if (problem != NULL && problem->detail != NULL)
+	{
+		push_string(&st->results, WJB_KEY, "detail");
+		push_string(&st->results, WJB_VALUE, problem->detail);
+	}
+	pushJsonbValue(&st->results, WJB_END_OBJECT, NULL);
+
+	MemoryContextSwitchTo(oldcxt);
+}
+
+/*
+ * push_string: push a copy of s as a key or a value.
+ */
+static void
+push_string(JsonbParseState **state, JsonbIteratorToken tok, const char *s)
+{
+	JsonbValue	v;
+
+	v.type = jbvString;
+	v.val.string.len = strlen(s);
+	v.val.string.val = pnstrdup(s, v.val.string.len);
+	pushJsonbValue(state, tok, &v);
+}
+
+/*
+ * push_int: push an integer value.
+ */
+static void
+push_int(JsonbParseState **state, int64 value)
+{
+	JsonbValue	v;
+
+	v.type = jbvNumeric;
+	v.val.numeric = int64_to_numeric(value);
+	pushJsonbValue(state, WJB_VALUE, &v);
+}
+
+/*
+ * finish_result: close the results array and add the counts.
+ */
+static Jsonb *
+finish_result(ApIngest *st)
+{
+	pushJsonbValue(&st->results, WJB_END_ARRAY, NULL);
+	push_string(&st->results, WJB_KEY, "accepted");
+	push_int(&st->results, st->accepted);
+	push_string(&st->results, WJB_KEY, "duplicates");
+	push_int(&st->results, st->duplicates);
+	push_string(&st->results, WJB_KEY, "rejected");
+	push_int(&st->results, st->rejected);
+	push_string(&st->results, WJB_KEY, "tests");
+	push_int(&st->results, st->tests);
+	MemoryContextDelete(st->rowcxt);
+	return JsonbValueToJsonb(pushJsonbValue(&st->results, WJB_END_OBJECT,
+											NULL));
+}
