@@ -14,6 +14,10 @@ OBJS = \
 	src/ingest.o \
 	src/click.o \
 	src/click_store.o \
+	src/click_partitions.o \
+	src/url_rules.o \
+	src/canonical_url.o \
+	src/canonical_fn.o \
 	src/email_policy.o \
 	src/parse_time.o \
 	src/parse_session.o \
@@ -23,9 +27,10 @@ OBJS = \
 DATA = autoplay--1.0.sql
 PGFILEDESC = "autoplay - FullStory click streams in PostgreSQL"
 
-REGRESS = setup times session_keys labels urls fields batches duplicates \
-	rejects raw_body samples email strict privileges
-ISOLATION = concurrent_duplicate
+REGRESS = setup times session_keys labels urls canonical_urls fields batches \
+	duplicates rejects raw_body samples email strict privileges partitions \
+	analytics actions
+ISOLATION = concurrent_duplicate notify url_rules_reload
 EXTRA_CLEAN = results output_iso tmp_check regression.diffs regression.out
 
 PG_CONFIG ?= pg_config

@@ -18,7 +18,7 @@ SELECT autoplay_ingest_raw(convert_to(:'multiline', 'UTF8'));
 \x on
 SELECT id, session_key, device_id, session_id, occurred_at, occurred_unix,
 	   target_text, element_name, label, page_url, page_host, page_path,
-	   page_query, page_fragment, replay_url, user_id, user_email, extra,
+	   page_query, page_fragment, page_canonical, replay_url, user_id, user_email, extra,
 	   notes, length(fingerprint) AS fingerprint_bytes,
 	   received_at BETWEEN now() - interval '1 minute' AND now() AS received_now
 FROM autoplay.clicks ORDER BY id;

@@ -24,6 +24,9 @@ bool		autoplay_strict = false;
 int			autoplay_email_policy = AP_EMAIL_KEEP;
 char	   *autoplay_email_key = NULL;
 int			autoplay_max_label_length = 256;
+bool		autoplay_notify = true;
+bool		autoplay_create_partitions = true;
+char	   *autoplay_product_id = NULL;
 
 static const struct config_enum_entry email_policy_options[] = {
 	{"keep", AP_EMAIL_KEEP, false},
@@ -37,10 +40,11 @@ void		_PG_init(void);
 /*
  * _PG_init: define the autoplay.* settings.
  *
- * strict is the caller's choice per session.  The settings that decide what
- * is stored (email, email_key, max_label_length) are superuser-only, so a
- * writer role cannot turn hashing off for its own session; set them with
- * ALTER DATABASE or ALTER ROLE, or in postgresql.conf.
+ * strict, notify and product_id are the caller's choice per session.
+ * The settings that decide what is stored (email, email_key,
+ * max_label_length, create_partitions) are superuser-only, so a writer
+ * role cannot turn hashing off for its own session; set them with ALTER
+ * DATABASE or ALTER ROLE, or in postgresql.conf.
  */
 void
 _PG_init(void)
@@ -88,6 +92,38 @@ _PG_init(void)
 							PGC_SUSET,
 							0,
 							NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("autoplay.notify",
+							 "Send NOTIFY autoplay_clicks with the session key "
+							 "of each session that got clicks, at commit.",
+							 "Notifications make commits take a global lock "
+							 "in turn; turn this off for the fastest bulk "
+							 "loads when nobody listens.",
+							 &autoplay_notify,
+							 true,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("autoplay.create_partitions",
+							 "Create the monthly partition of autoplay.clicks "
+							 "that a click needs when it is missing.",
+							 "Turn off when another tool, such as pg_partman, "
+							 "manages the partitions.",
+							 &autoplay_create_partitions,
+							 true,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomStringVariable("autoplay.product_id",
+							   "Product id reported in session actions.",
+							   NULL,
+							   &autoplay_product_id,
+							   "",
+							   PGC_USERSET,
+							   0,
+							   NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("autoplay");
 }

@@ -32,12 +32,14 @@
 #include "utils/numeric.h"
 
 #include "autoplay.h"
+#include "canonical_url.h"
 #include "click.h"
 #include "email_policy.h"
 #include "parse_label.h"
 #include "parse_session.h"
 #include "parse_time.h"
 #include "parse_url.h"
+#include "url_rules.h"
 
 /* The keys of the click recipe that have columns of their own */
 typedef enum ApField
@@ -121,6 +123,7 @@ static void fill_text(ApClickRow *row, ApClickColumn col,
 static void fill_label(ApClickRow *row, const ApElement *el, ApNotes *notes);
 static void fill_page(ApClickRow *row, const ApFieldValue *url,
 					  ApNotes *notes);
+static void fill_canonical(ApClickRow *row, const ApFieldValue *url);
 static void fill_fingerprint(ApClickRow *row, const ApElement *el,
 							 int64 unix_usec, Jsonb *extra);
 static void add_note(ApNotes *notes, const char *note);
@@ -190,6 +193,7 @@ ap_normalize_click(const JsonbValue *element, TimestampTz received_at,
 	fill_text(row, AP_COL_ELEMENT_NAME, &el.fields[AP_F_ELEMENT_NAME]);
 	fill_label(row, &el, &notes);
 	fill_page(row, &el.fields[AP_F_PAGE_URL], &notes);
+	fill_canonical(row, &el.fields[AP_F_PAGE_URL]);
 	fill_text(row, AP_COL_REPLAY_URL, &el.fields[AP_F_REPLAY_URL]);
 	fill_text(row, AP_COL_USER_ID, &el.fields[AP_F_USER_ID]);
 	row->isnull[AP_COL_USER_EMAIL] = true;
@@ -719,6 +723,38 @@ fill_page(ApClickRow *row, const ApFieldValue *url, ApNotes *notes)
 			PointerGetDatum(cstring_to_text_with_len(parts.fragment.start,
 													 parts.fragment.len));
 	}
+}
+
+/*
+ * fill_canonical: page_canonical, from the first matching user rule in
+ * autoplay.url_rules, else the built-in canonical form; NULL when there is
+ * no URL or it cannot be parsed.  fill_page must have run.
+ */
+static void
+fill_canonical(ApClickRow *row, const ApFieldValue *url)
+{
+	text	   *ruled;
+	char	   *canonical;
+	size_t		len;
+
+	row->isnull[AP_COL_PAGE_CANONICAL] = true;
+	if (url->text == NULL)
+		return;
+
+	ruled = ap_url_rules_apply(DatumGetTextPP(row->values[AP_COL_PAGE_URL]));
+	if (ruled != NULL)
+	{
+		row->isnull[AP_COL_PAGE_CANONICAL] = false;
+		row->values[AP_COL_PAGE_CANONICAL] = PointerGetDatum(ruled);
+		return;
+	}
+
+	canonical = palloc(AP_CANONICAL_URL_BOUND(url->len));
+	if (!ap_canonical_url(url->text, url->len, canonical, &len))
+		return;
+	row->isnull[AP_COL_PAGE_CANONICAL] = false;
+	row->values[AP_COL_PAGE_CANONICAL] =
+		PointerGetDatum(cstring_to_text_with_len(canonical, len));
 }
 
 /*

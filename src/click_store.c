@@ -28,6 +28,7 @@
 
 static SPIPlanPtr insert_click_plan = NULL;
 static SPIPlanPtr insert_reject_plan = NULL;
+static SPIPlanPtr insert_duplicates_plan = NULL;
 
 static SPIPlanPtr prepare_kept(const char *sql, int nargs, Oid *argtypes);
 
@@ -43,12 +44,14 @@ ap_store_begin(void)
 		TIMESTAMPTZOID, INT8OID,	/* occurred_at, occurred_unix */
 		TEXTOID, TEXTOID, TEXTOID,	/* target_text, element_name, label */
 		TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,	/* page_url and parts */
+		TEXTOID,				/* page_canonical */
 		TEXTOID, TEXTOID, TEXTOID,	/* replay_url, user_id, user_email */
 		JSONBOID, TEXTARRAYOID, BYTEAOID,	/* extra, notes, fingerprint */
 		TIMESTAMPTZOID			/* received_at */
 	};
 	static Oid	reject_types[] = {TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID,
 	TEXTOID, JSONBOID, BYTEAOID};
+	static Oid	duplicates_types[] = {TIMESTAMPTZOID, INT4OID};
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -58,10 +61,10 @@ ap_store_begin(void)
 										 "INSERT INTO autoplay.clicks (session_key, device_id, session_id,"
 										 " occurred_at, occurred_unix, target_text, element_name, label,"
 										 " page_url, page_host, page_path, page_query, page_fragment,"
-										 " replay_url, user_id, user_email, extra, notes, fingerprint,"
-										 " received_at)"
+										 " page_canonical, replay_url, user_id, user_email, extra, notes,"
+										 " fingerprint, received_at)"
 										 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
-										 " $13, $14, $15, $16, $17, $18, $19, $20)"
+										 " $13, $14, $15, $16, $17, $18, $19, $20, $21)"
 										 " ON CONFLICT (session_key, occurred_at, fingerprint) DO NOTHING"
 										 " RETURNING id",
 										 AP_NUM_CLICK_COLUMNS, click_types);
@@ -71,6 +74,11 @@ ap_store_begin(void)
 										  " detail, payload, raw_body)"
 										  " VALUES ($1, $2, $3, $4, $5, $6, $7)",
 										  lengthof(reject_types), reject_types);
+	if (insert_duplicates_plan == NULL)
+		insert_duplicates_plan = prepare_kept(
+											  "INSERT INTO autoplay.duplicate_log (received_at, duplicates)"
+											  " VALUES ($1, $2)",
+											  lengthof(duplicates_types), duplicates_types);
 }
 
 /*
@@ -162,4 +170,23 @@ ap_store_reject(TimestampTz received_at, const char *status,
 	rc = SPI_execute_plan(insert_reject_plan, values, nulls, false, 0);
 	if (rc != SPI_OK_INSERT)
 		elog(ERROR, "could not insert reject: %s", SPI_result_code_string(rc));
+}
+
+/*
+ * ap_store_duplicates: count the retried deliveries one call absorbed.
+ * Duplicates leave no row in autoplay.clicks, so this is where statistics
+ * find them.
+ */
+void
+ap_store_duplicates(TimestampTz received_at, int64 duplicates)
+{
+	Datum		values[2];
+	int			rc;
+
+	values[0] = TimestampTzGetDatum(received_at);
+	values[1] = Int32GetDatum((int32) Min(duplicates, PG_INT32_MAX));
+	rc = SPI_execute_plan(insert_duplicates_plan, values, NULL, false, 0);
+	if (rc != SPI_OK_INSERT)
+		elog(ERROR, "could not count duplicates: %s",
+			 SPI_result_code_string(rc));
 }

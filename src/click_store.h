@@ -18,5 +18,6 @@ extern bool ap_store_click(const ApClickRow *row, int64 *id);
 extern void ap_store_reject(TimestampTz received_at, const char *status,
 							const ApProblem *problem, Jsonb *payload,
 							bytea *raw_body);
+extern void ap_store_duplicates(TimestampTz received_at, int64 duplicates);
 
 #endif							/* AUTOPLAY_CLICK_STORE_H */

@@ -24,6 +24,7 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "commands/async.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
@@ -33,8 +34,10 @@
 
 #include "autoplay.h"
 #include "click.h"
+#include "click_partitions.h"
 #include "click_store.h"
 #include "json_repair.h"
+#include "url_rules.h"
 
 /* Arrays and objects nested deeper than this make a body unreadable */
 #define AP_MAX_BODY_DEPTH	64
@@ -46,6 +49,7 @@ typedef struct ApIngest
 	MemoryContext rowcxt;		/* reset after each element */
 	TimestampTz received_at;
 	const char *body_note;		/* a note for every click, or NULL */
+	int32		known_month;	/* last partition month checked */
 	int64		accepted;
 	int64		duplicates;
 	int64		rejected;
@@ -219,6 +223,7 @@ ingest_body(Jsonb *body, const char *body_note)
 
 	start_ingest(&st, body_note);
 	ap_store_begin();
+	ap_url_rules_load();
 
 	if (JB_ROOT_IS_SCALAR(body))
 	{
@@ -253,6 +258,8 @@ ingest_body(Jsonb *body, const char *body_note)
 				ingest_element(&st, &element);
 	}
 
+	if (st.duplicates > 0)
+		ap_store_duplicates(st.received_at, st.duplicates);
 	ap_store_end();
 	return finish_result(&st);
 }
@@ -270,6 +277,7 @@ start_ingest(ApIngest *st, const char *body_note)
 									   ALLOCSET_DEFAULT_SIZES);
 	st->received_at = GetCurrentTransactionStartTimestamp();
 	st->body_note = body_note;
+	st->known_month = AP_NO_MONTH;
 	pushJsonbValue(&st->results, WJB_BEGIN_OBJECT, NULL);
 	push_string(&st->results, WJB_KEY, "results");
 	pushJsonbValue(&st->results, WJB_BEGIN_ARRAY, NULL);
@@ -291,9 +299,14 @@ ingest_element(ApIngest *st, const JsonbValue *element)
 							   &row, &problem))
 	{
 		case AP_CLICK_OK:
+			ap_partition_ensure(DatumGetTimestampTz(row.values[AP_COL_OCCURRED_AT]),
+								&st->known_month);
 			if (ap_store_click(&row, &id))
 			{
 				st->accepted++;
+				if (autoplay_notify)
+					Async_Notify("autoplay_clicks",
+								 TextDatumGetCString(row.values[AP_COL_SESSION_KEY]));
 				push_result(st, "accepted", id, NULL);
 			}
 			else

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "canonical_url.h"
 #include "json_repair.h"
 #include "parse_label.h"
 #include "parse_session.h"
@@ -1452,6 +1453,29 @@ fuzz_json(const char *s, size_t len)
 	free(out);
 }
 
+/*
+ * fuzz_canonical: the output fits the bound, is terminated, and is its
+ * own canonical form.
+ */
+static void
+fuzz_canonical(const char *s, size_t len)
+{
+	char	   *out = malloc(AP_CANONICAL_URL_BOUND(len));
+	char	   *again;
+	size_t		n;
+	size_t		n2;
+
+	if (ap_canonical_url(s, len, out, &n))
+	{
+		FUZZ_CHECK(n < AP_CANONICAL_URL_BOUND(len) && out[n] == '\0');
+		again = malloc(AP_CANONICAL_URL_BOUND(n));
+		FUZZ_CHECK(ap_canonical_url(out, n, again, &n2) &&
+				   n2 == n && memcmp(again, out, n) == 0);
+		free(again);
+	}
+	free(out);
+}
+
 /* fuzz_all: every parser on one exact-size copy of s[0..len) */
 static void
 fuzz_all(const char *s, size_t len, uint64_t r)
@@ -1461,6 +1485,7 @@ fuzz_all(const char *s, size_t len, uint64_t r)
 	fuzz_time(p, len);
 	fuzz_session(p, len);
 	fuzz_url(p, len);
+	fuzz_canonical(p, len);
 	fuzz_label(p, len, 0);
 	fuzz_label(p, len, (size_t) (r % 40) + 1);
 	fuzz_json(p, len);
@@ -1557,6 +1582,100 @@ test_robustness(void)
 }
 
 
+/* canon: the canonical form of the NUL-terminated url, or NULL */
+static char canon_buf[1024];
+
+static const char *
+canon(const char *url)
+{
+	size_t		len = strlen(url);
+	char	   *p = dup_exact(url, len);
+	size_t		out_len = 0;
+	bool		ok;
+
+	ok = ap_canonical_url(p, len, canon_buf, &out_len);
+	free(p);
+	if (!ok)
+		return NULL;
+	if (strlen(canon_buf) != out_len)
+		return "(length mismatch)";
+	return canon_buf;
+}
+
+/* canon_is: url has the canonical form want (NULL: none) */
+static bool
+canon_is(const char *url, const char *want)
+{
+	const char *got = canon(url);
+
+	if (want == NULL || got == NULL)
+		return want == got;
+	if (strcmp(got, want) != 0)
+		fprintf(stderr, "canonical of \"%s\" is \"%s\"\n", url, got);
+	return strcmp(got, want) == 0;
+}
+
+/* test_canonical_url: ids collapse, words stay, query and fragment go */
+static void
+test_canonical_url(void)
+{
+	CHECK(canon_is("https://app.example.com/reports",
+				   "https://app.example.com/reports"));
+	CHECK(canon_is("https://app.example.com/projects/48213/settings?tab=members#invite",
+				   "https://app.example.com/projects/:id/settings"));
+	CHECK(canon_is("HTTPS://App.Example.COM:443/A/B/",
+				   "https://app.example.com/A/B"));
+	CHECK(canon_is("http://example.com:80", "http://example.com/"));
+	CHECK(canon_is("http://localhost:3000/x/", "http://localhost:3000/x"));
+	CHECK(canon_is("https://example.com/", "https://example.com/"));
+	CHECK(canon_is("https://example.com?q=1", "https://example.com/"));
+	CHECK(canon_is("https://u:p@example.com/a", "https://example.com/a"));
+	CHECK(canon_is("https://example.com/items/7/edit",
+				   "https://example.com/items/:id/edit"));
+	CHECK(canon_is("https://example.com/o/3f2b8c1e-9d4a-4b6f-8e2d-1a2b3c4d5e6f",
+				   "https://example.com/o/:id"));
+	CHECK(canon_is("https://example.com/o/3F2B8C1E-9D4A-4B6F-8E2D-1A2B3C4D5E6F/x",
+				   "https://example.com/o/:id/x"));
+	CHECK(canon_is("https://example.com/c/5f8d0a3b2c1e4f6a7b8c9d0e",
+				   "https://example.com/c/:id"));
+	CHECK(canon_is("https://example.com/t/cus_J8d7s6D5f4g3H2",
+				   "https://example.com/t/:id"));
+	CHECK(canon_is("https://example.com/api/v2/users/1/2/3",
+				   "https://example.com/api/v2/users/:id/:id/:id"));
+	/* words, short codes and mixed-case words stay */
+	CHECK(canon_is("https://example.com/settings/billing-and-plans",
+				   "https://example.com/settings/billing-and-plans"));
+	CHECK(canon_is("https://example.com/html5/page2",
+				   "https://example.com/html5/page2"));
+	CHECK(canon_is("https://example.com/deadbeefcafe",
+				   "https://example.com/deadbeefcafe"));
+	CHECK(canon_is("https://example.com/abc123def45",
+				   "https://example.com/abc123def45"));
+	CHECK(canon_is("https://example.com/caf\xC3\xA9/12",
+				   "https://example.com/caf\xC3\xA9/:id"));
+	CHECK(canon_is("https://example.com/a%20b/x", "https://example.com/a%20b/x"));
+	CHECK(canon_is("https://example.com//a//", "https://example.com//a"));
+	CHECK(canon_is("https://example.com//", "https://example.com/"));
+	/* not URLs */
+	CHECK(canon_is("not a url", NULL));
+	CHECK(canon_is("/relative", NULL));
+	CHECK(canon_is("", NULL));
+
+	/* the segment rule alone */
+	CHECK(ap_is_dynamic_segment(LIT("0")));
+	CHECK(!ap_is_dynamic_segment(LIT("")));
+	CHECK(!ap_is_dynamic_segment(LIT("v2")));
+	CHECK(ap_is_dynamic_segment(LIT("a1b2c3d4e5f6")));
+	CHECK(!ap_is_dynamic_segment(LIT("a1b2c3d4e5f")));
+	CHECK(ap_is_dynamic_segment(LIT("abcdefghijklmno1")));
+	CHECK(!ap_is_dynamic_segment(LIT("abcdefghijklmnop")));
+	CHECK(!ap_is_dynamic_segment(LIT("abcdefghijklmno.1")));
+	/* not a UUID, but still a long token of letters and digits */
+	CHECK(ap_is_dynamic_segment(LIT("3f2b8c1e-9d4a-4b6f-8e2d-1a2b3c4d5e6")));
+	CHECK(!ap_is_dynamic_segment(LIT("billing-and-plans")));
+}
+
+
 /* main: run every group, print the tally, fail on any failure */
 int
 main(void)
@@ -1578,6 +1697,7 @@ main(void)
 	test_json_errors();
 	test_json_depth();
 	test_json_error_text();
+	test_canonical_url();
 	test_robustness();
 
 	printf("%d passed, %d failed\n", n_passed, n_failed);
