@@ -52,3 +52,17 @@ BEGIN;
 SELECT status FROM ingest_one('{"session_id": "6%3A6", "timestamp": "2025-10-21T14:17:34.073Z"}');
 ROLLBACK;
 SELECT status FROM ingest_one('{"session_id": "6%3A6", "timestamp": "2025-10-21T14:17:34.073Z"}');
+
+-- The fingerprint is SHA-256 over the documented layout, computable in SQL
+CREATE FUNCTION counted(t text) RETURNS bytea LANGUAGE sql IMMUTABLE AS $$
+	SELECT coalesce(int4send(octet_length(t)) || convert_to(t, 'UTF8'),
+					'\xffffffff'::bytea)
+$$;
+SELECT count(*) AS clicks,
+	   count(*) FILTER (WHERE fingerprint = substring(sha256(
+			counted(target_text) || counted(element_name) ||
+			counted(page_url) || counted(replay_url) || counted(user_id) ||
+			counted(user_email) ||
+			int8send((extract(epoch FROM occurred_at) * 1000000)::bigint) ||
+			counted(extra::text)) FOR 16)) AS matching
+FROM autoplay.clicks;

@@ -27,6 +27,7 @@
 #include "common/cryptohash.h"
 #include "common/sha2.h"
 #include "mb/pg_wchar.h"
+#include "port/pg_bswap.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/numeric.h"
@@ -126,6 +127,8 @@ static void fill_page(ApClickRow *row, const ApFieldValue *url,
 static void fill_canonical(ApClickRow *row, const ApFieldValue *url);
 static void fill_fingerprint(ApClickRow *row, const ApElement *el,
 							 int64 unix_usec, Jsonb *extra);
+static void append_counted(StringInfo buf, const char *s, int len);
+static void append_be64(StringInfo buf, uint64 v);
 static void add_note(ApNotes *notes, const char *note);
 
 /*
@@ -759,10 +762,16 @@ fill_canonical(ApClickRow *row, const ApFieldValue *url)
 
 /*
  * fill_fingerprint: the first AP_FINGERPRINT_LEN bytes of SHA-256 over the
- * click's content as sent: every text field (length-prefixed, with a mark
- * for NULL), the instant, and the extra keys.  A retried delivery has the
- * same content and so the same fingerprint; two different clicks in the
- * same session and millisecond differ in it.
+ * click's content as sent.  A retried delivery has the same content and
+ * so the same fingerprint; two different clicks in the same session and
+ * millisecond differ in it.
+ *
+ * The bytes hashed are, in order: target_text, element_name, page_url,
+ * session_replay_url, user_id and user_email, each as a 4-byte big-endian
+ * length (-1 for NULL) and its UTF-8 bytes; the instant in unix
+ * microseconds as 8 bytes big-endian; and the extra object as its jsonb
+ * text, length-prefixed the same way.  The layout is written out so that
+ * SQL can compute the same value (int4send, int8send, sha256).
  */
 static void
 fill_fingerprint(ApClickRow *row, const ApElement *el, int64 unix_usec,
@@ -770,31 +779,35 @@ fill_fingerprint(ApClickRow *row, const ApElement *el, int64 unix_usec,
 {
 	static const ApField content[] = {AP_F_TARGET_TEXT, AP_F_ELEMENT_NAME,
 		AP_F_PAGE_URL, AP_F_REPLAY_URL, AP_F_USER_ID, AP_F_USER_EMAIL};
+	StringInfoData buf;
 	pg_cryptohash_ctx *ctx;
 	uint8		digest[PG_SHA256_DIGEST_LENGTH];
 	bytea	   *fingerprint;
-	bool		failed;
 	size_t		i;
 
-	ctx = pg_cryptohash_create(PG_SHA256);
-	failed = (ctx == NULL || pg_cryptohash_init(ctx) < 0);
-	for (i = 0; i < lengthof(content) && !failed; i++)
+	/* The content, serialized */
+	initStringInfo(&buf);
+	for (i = 0; i < lengthof(content); i++)
 	{
 		const ApFieldValue *f = &el->fields[content[i]];
-		int32		len = f->text ? f->len : -1;
 
-		failed = pg_cryptohash_update(ctx, (uint8 *) &len, sizeof(len)) < 0 ||
-			(f->text != NULL &&
-			 pg_cryptohash_update(ctx, (const uint8 *) f->text, f->len) < 0);
+		append_counted(&buf, f->text, f->len);
 	}
-	if (!failed)
-		failed = pg_cryptohash_update(ctx, (uint8 *) &unix_usec,
-									  sizeof(unix_usec)) < 0 ||
-			(extra != NULL &&
-			 pg_cryptohash_update(ctx, (uint8 *) VARDATA(extra),
-								  VARSIZE(extra) - VARHDRSZ) < 0) ||
-			pg_cryptohash_final(ctx, digest, sizeof(digest)) < 0;
-	if (failed)
+	append_be64(&buf, (uint64) unix_usec);
+	if (extra != NULL)
+	{
+		char	   *json = JsonbToCString(NULL, &extra->root, VARSIZE(extra));
+
+		append_counted(&buf, json, strlen(json));
+	}
+	else
+		append_counted(&buf, NULL, 0);
+
+	/* Its digest */
+	ctx = pg_cryptohash_create(PG_SHA256);
+	if (ctx == NULL || pg_cryptohash_init(ctx) < 0 ||
+		pg_cryptohash_update(ctx, (uint8 *) buf.data, buf.len) < 0 ||
+		pg_cryptohash_final(ctx, digest, sizeof(digest)) < 0)
 		elog(ERROR, "could not compute click fingerprint: %s",
 			 ctx ? pg_cryptohash_error(ctx) : "out of memory");
 	pg_cryptohash_free(ctx);
@@ -804,6 +817,31 @@ fill_fingerprint(ApClickRow *row, const ApElement *el, int64 unix_usec,
 	memcpy(VARDATA(fingerprint), digest, AP_FINGERPRINT_LEN);
 	row->isnull[AP_COL_FINGERPRINT] = false;
 	row->values[AP_COL_FINGERPRINT] = PointerGetDatum(fingerprint);
+}
+
+/*
+ * append_counted: s[0..len) with a 4-byte big-endian length before it;
+ * s NULL writes the length -1 alone.
+ */
+static void
+append_counted(StringInfo buf, const char *s, int len)
+{
+	uint32		be = pg_hton32(s != NULL ? (uint32) len : UINT32_MAX);
+
+	appendBinaryStringInfo(buf, (char *) &be, sizeof(be));
+	if (s != NULL)
+		appendBinaryStringInfo(buf, s, len);
+}
+
+/*
+ * append_be64: v as 8 bytes, big-endian.
+ */
+static void
+append_be64(StringInfo buf, uint64 v)
+{
+	uint64		be = pg_hton64(v);
+
+	appendBinaryStringInfo(buf, (char *) &be, sizeof(be));
 }
 
 /*
