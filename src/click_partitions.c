@@ -13,8 +13,9 @@
  * PARTITION takes only SHARE UPDATE EXCLUSIVE on the parent, so sessions
  * inserting into other months are not blocked; CREATE TABLE ... PARTITION
  * OF would take ACCESS EXCLUSIVE.  Creators serialize on a transaction
- * advisory lock and look again once they hold it.  The table's CHECK
- * constraint on the month lets ATTACH skip its validation scan.
+ * advisory lock and look again once they hold it.  A CHECK constraint on
+ * the month lets ATTACH skip its validation scan; it is dropped once the
+ * partition bound enforces the same, since every insert would evaluate it.
  *
  * src/click_partitions.c
  *
@@ -101,8 +102,10 @@ create_partition(const char *name, int year, int month)
 							  " ALTER TABLE autoplay.%s ADD CONSTRAINT %s_month"
 							  " CHECK (occurred_at >= '%s' AND occurred_at < '%s');"
 							  " ALTER TABLE autoplay.clicks ATTACH PARTITION autoplay.%s"
-							  " FOR VALUES FROM ('%s') TO ('%s')",
-							  name, name, name, from, to, name, from, to),
+							  " FOR VALUES FROM ('%s') TO ('%s');"
+							  " ALTER TABLE autoplay.%s DROP CONSTRAINT %s_month",
+							  name, name, name, from, to, name, from, to,
+							  name, name),
 					 false, 0);
 	if (rc < 0)
 		elog(ERROR, "could not create partition autoplay.%s: %s",

@@ -22,15 +22,34 @@
 
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
 
 #include "click_store.h"
 
 static SPIPlanPtr insert_click_plan = NULL;
 static SPIPlanPtr insert_reject_plan = NULL;
 static SPIPlanPtr insert_duplicates_plan = NULL;
+static SPIPlanPtr insert_batch_plan = NULL;
+
+/* How each column travels in the batch INSERT: element type and storage */
+typedef struct ApColumnType
+{
+	Oid			elemtype;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+} ApColumnType;
 
 static SPIPlanPtr prepare_kept(const char *sql, int nargs, Oid *argtypes);
+static SPIPlanPtr prepare_batch_plan(void);
+static void column_type(int col, ApColumnType *type);
+static Datum notes_as_jsonb(Datum notes);
+static bool varlena_equal(Datum a, Datum b);
+static void match_returned(const ApClickRow *const *rows, int n,
+						   int64 *ids, bool *inserted);
 
 /*
  * ap_store_begin: connect to SPI and make sure both plans exist.  Pair
@@ -74,6 +93,8 @@ ap_store_begin(void)
 										  " detail, payload, raw_body)"
 										  " VALUES ($1, $2, $3, $4, $5, $6, $7)",
 										  lengthof(reject_types), reject_types);
+	if (insert_batch_plan == NULL)
+		insert_batch_plan = prepare_batch_plan();
 	if (insert_duplicates_plan == NULL)
 		insert_duplicates_plan = prepare_kept(
 											  "INSERT INTO autoplay.duplicate_log (received_at, duplicates)"
@@ -189,4 +210,268 @@ ap_store_duplicates(TimestampTz received_at, int64 duplicates)
 	if (rc != SPI_OK_INSERT)
 		elog(ERROR, "could not count duplicates: %s",
 			 SPI_result_code_string(rc));
+}
+
+/*
+ * column_type: the element type of column col as an array parameter of
+ * the batch INSERT.  notes (text[] per row) travels as jsonb.
+ */
+static void
+column_type(int col, ApColumnType *type)
+{
+	switch ((ApClickColumn) col)
+	{
+		case AP_COL_OCCURRED_AT:
+		case AP_COL_RECEIVED_AT:
+			*type = (ApColumnType)
+			{
+				TIMESTAMPTZOID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE
+			};
+			break;
+		case AP_COL_OCCURRED_UNIX:
+			*type = (ApColumnType)
+			{
+				INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE
+			};
+			break;
+		case AP_COL_EXTRA:
+		case AP_COL_NOTES:
+			*type = (ApColumnType)
+			{
+				JSONBOID, -1, false, TYPALIGN_INT
+			};
+			break;
+		case AP_COL_FINGERPRINT:
+			*type = (ApColumnType)
+			{
+				BYTEAOID, -1, false, TYPALIGN_INT
+			};
+			break;
+		default:
+			*type = (ApColumnType)
+			{
+				TEXTOID, -1, false, TYPALIGN_INT
+			};
+			break;
+	}
+}
+
+/*
+ * prepare_batch_plan: one INSERT for many rows, each column passed as an
+ * array and unnested, so that the executor and the partition routing are
+ * set up once per batch rather than once per row.
+ */
+static SPIPlanPtr
+prepare_batch_plan(void)
+{
+	Oid			argtypes[AP_NUM_CLICK_COLUMNS];
+	int			col;
+
+	for (col = 0; col < AP_NUM_CLICK_COLUMNS; col++)
+	{
+		ApColumnType type;
+
+		column_type(col, &type);
+		argtypes[col] = get_array_type(type.elemtype);
+	}
+	return prepare_kept(
+						"INSERT INTO autoplay.clicks (session_key, device_id, session_id,"
+						" occurred_at, occurred_unix, target_text, element_name, label,"
+						" page_url, page_host, page_path, page_query, page_fragment,"
+						" page_canonical, replay_url, user_id, user_email, extra, notes,"
+						" fingerprint, received_at)"
+						" SELECT u.session_key, u.device_id, u.session_id, u.occurred_at,"
+						" u.occurred_unix, u.target_text, u.element_name, u.label,"
+						" u.page_url, u.page_host, u.page_path, u.page_query,"
+						" u.page_fragment, u.page_canonical, u.replay_url, u.user_id,"
+						" u.user_email, u.extra,"
+						" CASE WHEN u.notes IS NOT NULL THEN"
+						"  ARRAY(SELECT pg_catalog.jsonb_array_elements_text(u.notes)) END,"
+						" u.fingerprint, u.received_at"
+						" FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2),"
+						"  pg_catalog.unnest($3), pg_catalog.unnest($4),"
+						"  pg_catalog.unnest($5), pg_catalog.unnest($6),"
+						"  pg_catalog.unnest($7), pg_catalog.unnest($8),"
+						"  pg_catalog.unnest($9), pg_catalog.unnest($10),"
+						"  pg_catalog.unnest($11), pg_catalog.unnest($12),"
+						"  pg_catalog.unnest($13), pg_catalog.unnest($14),"
+						"  pg_catalog.unnest($15), pg_catalog.unnest($16),"
+						"  pg_catalog.unnest($17), pg_catalog.unnest($18),"
+						"  pg_catalog.unnest($19), pg_catalog.unnest($20),"
+						"  pg_catalog.unnest($21))"
+						"  AS u(session_key, device_id, session_id, occurred_at,"
+						"  occurred_unix, target_text, element_name, label, page_url,"
+						"  page_host, page_path, page_query, page_fragment, page_canonical,"
+						"  replay_url, user_id, user_email, extra, notes, fingerprint,"
+						"  received_at)"
+						" ON CONFLICT (session_key, occurred_at, fingerprint) DO NOTHING"
+						" RETURNING id, session_key, occurred_at, fingerprint",
+						AP_NUM_CLICK_COLUMNS, argtypes);
+}
+
+/*
+ * notes_as_jsonb: a text[] of notes as a jsonb array of strings.
+ */
+static Datum
+notes_as_jsonb(Datum notes)
+{
+	JsonbParseState *state = NULL;
+	Datum	   *items;
+	bool	   *nulls;
+	int			count;
+	int			i;
+
+	deconstruct_array(DatumGetArrayTypeP(notes), TEXTOID, -1, false,
+					  TYPALIGN_INT, &items, &nulls, &count);
+	pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
+	for (i = 0; i < count; i++)
+	{
+		JsonbValue	v;
+
+		v.type = jbvString;
+		v.val.string.val = TextDatumGetCString(items[i]);
+		v.val.string.len = strlen(v.val.string.val);
+		pushJsonbValue(&state, WJB_ELEM, &v);
+	}
+	return JsonbPGetDatum(JsonbValueToJsonb(pushJsonbValue(&state,
+														   WJB_END_ARRAY,
+														   NULL)));
+}
+
+/*
+ * ap_store_clicks: insert n rows in one statement.  For each row, sets
+ * inserted[i] and, when true, ids[i].  Rows with the same key as one
+ * already stored, or as an earlier row of the batch, are not inserted.
+ */
+void
+ap_store_clicks(const ApClickRow *const *rows, int n, int64 *ids,
+				bool *inserted)
+{
+	Datum		arrays[AP_NUM_CLICK_COLUMNS];
+	Datum	   *elems = palloc(sizeof(Datum) * n);
+	bool	   *nulls = palloc(sizeof(bool) * n);
+	int			lbound = 1;
+	int			col;
+	int			i;
+	int			rc;
+
+	/* One array per column */
+	for (col = 0; col < AP_NUM_CLICK_COLUMNS; col++)
+	{
+		ApColumnType type;
+
+		column_type(col, &type);
+		for (i = 0; i < n; i++)
+		{
+			nulls[i] = rows[i]->isnull[col];
+			elems[i] = rows[i]->values[col];
+			if (col == AP_COL_NOTES && !nulls[i])
+				elems[i] = notes_as_jsonb(elems[i]);
+		}
+		arrays[col] = PointerGetDatum(construct_md_array(elems, nulls, 1, &n,
+														 &lbound,
+														 type.elemtype,
+														 type.typlen,
+														 type.typbyval,
+														 type.typalign));
+	}
+
+	/* Insert, then see which rows came back */
+	rc = SPI_execute_plan(insert_batch_plan, arrays, NULL, false, 0);
+	if (rc != SPI_OK_INSERT_RETURNING)
+		elog(ERROR, "could not insert clicks: %s", SPI_result_code_string(rc));
+	match_returned(rows, n, ids, inserted);
+	SPI_freetuptable(SPI_tuptable);
+}
+
+/*
+ * varlena_equal: do two text or bytea values hold the same bytes, whatever
+ * their headers?
+ */
+static bool
+varlena_equal(Datum a, Datum b)
+{
+	struct varlena *x = PG_DETOAST_DATUM_PACKED(a);
+	struct varlena *y = PG_DETOAST_DATUM_PACKED(b);
+
+	return VARSIZE_ANY_EXHDR(x) == VARSIZE_ANY_EXHDR(y) &&
+		memcmp(VARDATA_ANY(x), VARDATA_ANY(y), VARSIZE_ANY_EXHDR(x)) == 0;
+}
+
+/*
+ * match_returned: mark the rows of the batch that SPI_tuptable returned
+ * (id, session_key, occurred_at, fingerprint) as inserted.  Each returned
+ * row goes to the first unmarked row of the batch with the same key: when
+ * a batch holds the same click twice, the first is the one stored.  Rows
+ * are found through a hash of the fingerprint's first eight bytes, with
+ * rows of equal hash chained in batch order.
+ */
+static void
+match_returned(const ApClickRow *const *rows, int n, int64 *ids,
+			   bool *inserted)
+{
+	int			size = 1;
+	int		   *head;
+	int		   *next = palloc(sizeof(int) * n);
+	uint64		i;
+	int			r;
+
+	/* Open addressing over a power of two at least twice n */
+	while (size < 2 * n)
+		size <<= 1;
+	head = palloc(sizeof(int) * size);
+	memset(head, -1, sizeof(int) * size);
+	for (r = n - 1; r >= 0; r--)
+	{
+		uint64		h;
+		int			slot;
+
+		memcpy(&h, VARDATA_ANY(DatumGetByteaPP(rows[r]->values[AP_COL_FINGERPRINT])), sizeof(h));
+		slot = (int) (h & (size - 1));
+		while (head[slot] >= 0 &&
+			   memcmp(VARDATA_ANY(DatumGetByteaPP(rows[head[slot]]->values[AP_COL_FINGERPRINT])),
+					  &h, sizeof(h)) != 0)
+			slot = (slot + 1) & (size - 1);
+		next[r] = head[slot];
+		head[slot] = r;
+		inserted[r] = false;
+	}
+
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		int64		id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+		text	   *key = DatumGetTextPP(SPI_getbinval(tup, desc, 2, &isnull));
+		TimestampTz at = DatumGetTimestampTz(SPI_getbinval(tup, desc, 3,
+														   &isnull));
+		bytea	   *fp = DatumGetByteaPP(SPI_getbinval(tup, desc, 4, &isnull));
+		uint64		h;
+		int			slot;
+
+		memcpy(&h, VARDATA_ANY(fp), sizeof(h));
+		slot = (int) (h & (size - 1));
+		while (head[slot] >= 0 &&
+			   memcmp(VARDATA_ANY(DatumGetByteaPP(rows[head[slot]]->values[AP_COL_FINGERPRINT])),
+					  &h, sizeof(h)) != 0)
+			slot = (slot + 1) & (size - 1);
+		for (r = head[slot]; r >= 0; r = next[r])
+		{
+			const ApClickRow *row = rows[r];
+
+			if (!inserted[r] &&
+				DatumGetTimestampTz(row->values[AP_COL_OCCURRED_AT]) == at &&
+				varlena_equal(row->values[AP_COL_FINGERPRINT],
+							  PointerGetDatum(fp)) &&
+				varlena_equal(row->values[AP_COL_SESSION_KEY],
+							  PointerGetDatum(key)))
+				break;
+		}
+		if (r < 0)
+			elog(ERROR, "inserted click %lld matches no row of the batch",
+				 (long long) id);
+		inserted[r] = true;
+		ids[r] = id;
+	}
 }

@@ -15,6 +15,8 @@
 extern void ap_store_begin(void);
 extern void ap_store_end(void);
 extern bool ap_store_click(const ApClickRow *row, int64 *id);
+extern void ap_store_clicks(const ApClickRow *const *rows, int n, int64 *ids,
+							bool *inserted);
 extern void ap_store_reject(TimestampTz received_at, const char *status,
 							const ApProblem *problem, Jsonb *payload,
 							bytea *raw_body);

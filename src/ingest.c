@@ -8,9 +8,13 @@
  * normalized (click.c) and then inserted as a click, found to be a
  * duplicate, or recorded in autoplay.rejects; one element's problem never
  * aborts the others or the caller's transaction, unless autoplay.strict
- * asks for the error instead.  Per-element memory lives in a context that
- * is reset after each element, so a large backfill array is ingested in
- * memory bounded by its own size and the result it returns.
+ * asks for the error instead.
+ *
+ * Clicks are inserted in batches of up to AP_BATCH_SIZE elements, one
+ * INSERT per batch, so that the executor is set up once per batch rather
+ * than once per row.  A batch's memory lives in a context that is reset
+ * after each batch, so a large backfill array is ingested in memory
+ * bounded by its own size and the result it returns.
  *
  * The result is
  *	{"accepted": n, "duplicates": n, "rejected": n, "tests": n,
@@ -42,11 +46,29 @@
 /* Arrays and objects nested deeper than this make a body unreadable */
 #define AP_MAX_BODY_DEPTH	64
 
+/* Elements normalized before their clicks are inserted in one statement */
+#define AP_BATCH_SIZE	1000
+
+/*
+ * An element's place in the results: its status once known, or, for a
+ * click waiting for the batch INSERT, the index of its row.
+ */
+typedef struct ApSlot
+{
+	const char *status;			/* NULL while the click waits */
+	int			row;			/* index into rows while waiting */
+	ApProblem	problem;		/* for rejections and tests */
+} ApSlot;
+
 /* The state of one call, across its elements */
 typedef struct ApIngest
 {
 	MemoryContext callercxt;	/* where the result is built */
-	MemoryContext rowcxt;		/* reset after each element */
+	MemoryContext batchcxt;		/* reset after each batch */
+	ApSlot	   *slots;			/* the batch's elements, in order */
+	int			nslots;
+	ApClickRow **rows;			/* the batch's clicks, in order */
+	int			nrows;
 	TimestampTz received_at;
 	const char *body_note;		/* a note for every click, or NULL */
 	int32		known_month;	/* last partition month checked */
@@ -68,6 +90,7 @@ static void refuse_element(ApIngest *st, const JsonbValue *element,
 static void record_problem(ApIngest *st, const char *status,
 						   const ApProblem *problem, Jsonb *payload,
 						   bytea *raw_body);
+static void flush_batch(ApIngest *st);
 static void push_result(ApIngest *st, const char *status, int64 id,
 						const ApProblem *problem);
 static void push_string(JsonbParseState **state, JsonbIteratorToken tok,
@@ -258,6 +281,7 @@ ingest_body(Jsonb *body, const char *body_note)
 				ingest_element(&st, &element);
 	}
 
+	flush_batch(&st);
 	if (st.duplicates > 0)
 		ap_store_duplicates(st.received_at, st.duplicates);
 	ap_store_end();
@@ -272,9 +296,11 @@ start_ingest(ApIngest *st, const char *body_note)
 {
 	memset(st, 0, sizeof(*st));
 	st->callercxt = CurrentMemoryContext;
-	st->rowcxt = AllocSetContextCreate(CurrentMemoryContext,
-									   "autoplay ingest element",
-									   ALLOCSET_DEFAULT_SIZES);
+	st->batchcxt = AllocSetContextCreate(CurrentMemoryContext,
+										 "autoplay ingest batch",
+										 ALLOCSET_DEFAULT_SIZES);
+	st->slots = palloc(sizeof(ApSlot) * AP_BATCH_SIZE);
+	st->rows = palloc(sizeof(ApClickRow *) * AP_BATCH_SIZE);
 	st->received_at = GetCurrentTransactionStartTimestamp();
 	st->body_note = body_note;
 	st->known_month = AP_NO_MONTH;
@@ -284,16 +310,17 @@ start_ingest(ApIngest *st, const char *body_note)
 }
 
 /*
- * ingest_element: normalize one element and store it as a click, a
- * duplicate, a rejection or a connection test.
+ * ingest_element: normalize one element.  A click joins the batch, to be
+ * inserted by flush_batch; a rejection or a connection test is recorded at
+ * once.  Flushes when the batch is full.
  */
 static void
 ingest_element(ApIngest *st, const JsonbValue *element)
 {
 	ApClickRow	row;
 	ApProblem	problem;
-	int64		id = 0;
-	MemoryContext oldcxt = MemoryContextSwitchTo(st->rowcxt);
+	ApSlot	   *slot;
+	MemoryContext oldcxt = MemoryContextSwitchTo(st->batchcxt);
 
 	switch (ap_normalize_click(element, st->received_at, st->body_note,
 							   &row, &problem))
@@ -301,19 +328,11 @@ ingest_element(ApIngest *st, const JsonbValue *element)
 		case AP_CLICK_OK:
 			ap_partition_ensure(DatumGetTimestampTz(row.values[AP_COL_OCCURRED_AT]),
 								&st->known_month);
-			if (ap_store_click(&row, &id))
-			{
-				st->accepted++;
-				if (autoplay_notify)
-					Async_Notify("autoplay_clicks",
-								 TextDatumGetCString(row.values[AP_COL_SESSION_KEY]));
-				push_result(st, "accepted", id, NULL);
-			}
-			else
-			{
-				st->duplicates++;
-				push_result(st, "duplicate", 0, NULL);
-			}
+			slot = &st->slots[st->nslots++];
+			slot->status = NULL;
+			slot->row = st->nrows;
+			st->rows[st->nrows++] = memcpy(palloc(sizeof(ApClickRow)), &row,
+										   sizeof(ApClickRow));
 			break;
 		case AP_CLICK_REJECTED:
 			record_problem(st, "rejected", &problem,
@@ -326,7 +345,57 @@ ingest_element(ApIngest *st, const JsonbValue *element)
 	}
 
 	MemoryContextSwitchTo(oldcxt);
-	MemoryContextReset(st->rowcxt);
+	if (st->nslots == AP_BATCH_SIZE)
+		flush_batch(st);
+}
+
+/*
+ * flush_batch: insert the batch's clicks in one statement (a single click
+ * through the one-row plan), then report every element of the batch in
+ * order and free the batch's memory.  Needs SPI only when clicks wait.
+ */
+static void
+flush_batch(ApIngest *st)
+{
+	int64	   *ids = palloc0(sizeof(int64) * Max(st->nrows, 1));
+	bool	   *inserted = palloc0(sizeof(bool) * Max(st->nrows, 1));
+	int			i;
+
+	if (st->nrows == 1)
+		inserted[0] = ap_store_click(st->rows[0], &ids[0]);
+	else if (st->nrows > 1)
+		ap_store_clicks((const ApClickRow *const *) st->rows, st->nrows,
+						ids, inserted);
+
+	for (i = 0; i < st->nslots; i++)
+	{
+		ApSlot	   *slot = &st->slots[i];
+		const ApClickRow *row;
+
+		if (slot->status != NULL)
+		{
+			push_result(st, slot->status, 0, &slot->problem);
+			continue;
+		}
+		row = st->rows[slot->row];
+		if (!inserted[slot->row])
+		{
+			st->duplicates++;
+			push_result(st, "duplicate", 0, NULL);
+			continue;
+		}
+		st->accepted++;
+		if (autoplay_notify)
+			Async_Notify("autoplay_clicks",
+						 TextDatumGetCString(row->values[AP_COL_SESSION_KEY]));
+		push_result(st, "accepted", ids[slot->row], NULL);
+	}
+
+	pfree(ids);
+	pfree(inserted);
+	st->nslots = 0;
+	st->nrows = 0;
+	MemoryContextReset(st->batchcxt);
 }
 
 /*
@@ -348,7 +417,9 @@ refuse_element(ApIngest *st, const JsonbValue *element, int sqlstate,
 
 /*
  * record_problem: raise it under autoplay.strict, else write it to
- * autoplay.rejects and report it.  Connection tests are never raised.
+ * autoplay.rejects and give it its place in the batch's results; the
+ * problem's strings must live until the batch is flushed.  Connection
+ * tests are never raised.
  */
 static void
 record_problem(ApIngest *st, const char *status, const ApProblem *problem,
@@ -368,7 +439,9 @@ record_problem(ApIngest *st, const char *status, const ApProblem *problem,
 		st->tests++;
 	else
 		st->rejected++;
-	push_result(st, status, 0, problem);
+	st->slots[st->nslots].status = status;
+	st->slots[st->nslots].problem = *problem;
+	st->nslots++;
 }
 
 /*
@@ -443,6 +516,7 @@ push_int(JsonbParseState **state, int64 value)
 static Jsonb *
 finish_result(ApIngest *st)
 {
+	flush_batch(st);
 	pushJsonbValue(&st->results, WJB_END_ARRAY, NULL);
 	push_string(&st->results, WJB_KEY, "accepted");
 	push_int(&st->results, st->accepted);
@@ -452,7 +526,7 @@ finish_result(ApIngest *st)
 	push_int(&st->results, st->rejected);
 	push_string(&st->results, WJB_KEY, "tests");
 	push_int(&st->results, st->tests);
-	MemoryContextDelete(st->rowcxt);
+	MemoryContextDelete(st->batchcxt);
 	return JsonbValueToJsonb(pushJsonbValue(&st->results, WJB_END_OBJECT,
 											NULL));
 }
