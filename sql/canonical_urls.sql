@@ -16,6 +16,7 @@ FROM (VALUES
 	('https://app.example.com/checkout/cs_live_a1B2c3D4e5F6g7H8'),
 	('https://app.example.com/api/v2/users'),
 	('https://app.example.com/settings/billing-and-plans'),
+	('https://app.example.com/blog/2025-10-product-update'),
 	('https://app.example.com'),
 	('not a url'),
 	('')) AS v(url);

@@ -22,6 +22,7 @@
 #define MIN_TOKEN_ID	16
 
 static bool is_uuid(const char *s, size_t len);
+static bool is_slug(const char *s, size_t len);
 static size_t append_lower(char *out, size_t at, const char *s, size_t len);
 
 /*
@@ -55,13 +56,45 @@ ap_is_dynamic_segment(const char *s, size_t len)
 			return false;
 	}
 
-	/* all digits; long hex; long tokens of letters and digits */
+	/* all digits; long hex; long tokens of letters and digits, not slugs */
 	if (digits == len)
 		return true;
 	if (digits + hex_letters == len && len >= MIN_HEX_ID && digits > 0)
 		return true;
 	return len >= MIN_TOKEN_ID && digits > 0 &&
-		hex_letters + other_letters > 0;
+		hex_letters + other_letters > 0 && !is_slug(s, len);
+}
+
+/*
+ * is_slug: words joined by '-' or '_', like "2025-10-product-update" or
+ * "release-notes-2025-q3": every part is all letters, all digits, or at
+ * most three characters.  A part that mixes letters and digits at length
+ * four or more ("a1B2c3D4") makes the segment a token instead.
+ */
+static bool
+is_slug(const char *s, size_t len)
+{
+	size_t		start = 0;
+
+	while (start < len)
+	{
+		size_t		end = start;
+		bool		letters = false;
+		bool		digits = false;
+
+		while (end < len && s[end] != '-' && s[end] != '_')
+		{
+			if (s[end] >= '0' && s[end] <= '9')
+				digits = true;
+			else
+				letters = true;
+			end++;
+		}
+		if (letters && digits && end - start > 3)
+			return false;
+		start = end + 1;
+	}
+	return true;
 }
 
 /*

@@ -1673,6 +1673,12 @@ test_canonical_url(void)
 	/* not a UUID, but still a long token of letters and digits */
 	CHECK(ap_is_dynamic_segment(LIT("3f2b8c1e-9d4a-4b6f-8e2d-1a2b3c4d5e6")));
 	CHECK(!ap_is_dynamic_segment(LIT("billing-and-plans")));
+	/* slugs with dates, versions and short codes stay */
+	CHECK(!ap_is_dynamic_segment(LIT("2025-10-product-update")));
+	CHECK(!ap_is_dynamic_segment(LIT("release-notes-2025-q3")));
+	CHECK(!ap_is_dynamic_segment(LIT("product_v2_launch_2025")));
+	CHECK(ap_is_dynamic_segment(LIT("cs_live_a1B2c3D4e5F6g7H8")));
+	CHECK(ap_is_dynamic_segment(LIT("order-a1b2-c3d4e5f6g7")));
 }
 
 
