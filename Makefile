@@ -42,18 +42,30 @@ PG_CFLAGS = -Wall -Wextra -Werror
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-.PHONY: unit test demo clean-unit
+.PHONY: gateway install-gateway clean-gateway unit test demo bench
 
-clean: clean-unit
+all: gateway
+install: install-gateway
+clean: clean-gateway
 
-clean-unit:
+gateway:
+	$(MAKE) -C src/gateway
+
+install-gateway: gateway
+	$(MAKE) -C src/gateway install
+
+clean-gateway:
+	$(MAKE) -C src/gateway clean
 	$(MAKE) -C test/unit clean
 
 unit:
 	$(MAKE) -C test/unit check
 
 test:
-	./scripts/run-tests.sh
+	@./scripts/run-tests.sh
 
 demo:
-	./demo/run-demo.sh
+	@./demo/run-demo.sh
+
+bench:
+	@./bench/run.sh

@@ -90,6 +90,7 @@ if compgen -G "t/*.pl" >/dev/null; then
 	[ "$(id -u)" -eq 0 ] && chown "$pg_user" "$scratch/tap"
 	layer tap as_tester env TESTDIR="$scratch/tap" \
 		PATH="$bindir:$PATH" \
+		PG_REGRESS="$(dirname "$(pg_config --pgxs)")/../test/regress/pg_regress" \
 		AUTOPLAY_GATEWAY="$top/src/gateway/autoplay-gateway" \
 		prove -I "$pgxs_perl" -I t t/*.pl
 fi
