@@ -168,8 +168,9 @@ if ! { make -j"$(nproc)" && make install; } >"$work/build.log" 2>&1; then
 	tail -n 30 "$work/build.log" >&2
 	die "build failed (last lines above)"
 fi
-gateway=$top/src/gateway/autoplay-gateway
-[ -x "$gateway" ] || die "\"make\" built no $gateway"
+# The installed program: the server user may not be able to read the tree
+gateway=$(pg_config --bindir)/autoplay-gateway
+[ -x "$gateway" ] || die "\"make install\" installed no $gateway"
 
 # A throwaway cluster with the extension, a gateway role and an analyst
 pg_port=$(free_port "${AUTOPLAY_DEMO_PORT:-54410}")

@@ -16,7 +16,6 @@
 
 set -uo pipefail
 cd "$(dirname "$0")/.."
-top=$(pwd)
 
 pg_user=${AUTOPLAY_PG_USER:-postgres}
 bindir=$(pg_config --bindir)
@@ -84,14 +83,16 @@ else
 	failed_layers="$failed_layers regress"
 fi
 
-# TAP tests, run by the user who may start servers
+# TAP tests, run by the user who may start servers, from a copy of t/ that
+# the user can read wherever the tree is, against the installed gateway
 if compgen -G "t/*.pl" >/dev/null; then
 	mkdir -p "$scratch/tap"
-	[ "$(id -u)" -eq 0 ] && chown "$pg_user" "$scratch/tap"
-	layer tap as_tester env TESTDIR="$scratch/tap" \
+	cp -r t "$scratch/tap/t"
+	[ "$(id -u)" -eq 0 ] && chown -R "$pg_user" "$scratch/tap"
+	layer tap as_tester env -C "$scratch/tap" TESTDIR="$scratch/tap" \
 		PATH="$bindir:$PATH" \
 		PG_REGRESS="$(dirname "$(pg_config --pgxs)")/../test/regress/pg_regress" \
-		AUTOPLAY_GATEWAY="$top/src/gateway/autoplay-gateway" \
+		AUTOPLAY_GATEWAY="$bindir/autoplay-gateway" \
 		prove -I "$pgxs_perl" -I t t/*.pl
 fi
 
