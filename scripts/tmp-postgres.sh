@@ -22,11 +22,13 @@ set -euo pipefail
 bindir=$(pg_config --bindir)
 action=${1:?usage: tmp-postgres.sh start|stop DIR [PORT]}
 dir=${2:?usage: tmp-postgres.sh start|stop DIR [PORT]}
+dir=$(realpath -m "$dir")
 
-# as_owner: run a command as the user who owns the cluster
+# as_owner: run a command as the user who owns the cluster, from "/" since
+# that user may not be able to enter the current directory
 as_owner() {
 	if [ "$(id -u)" -eq 0 ]; then
-		runuser -u "${AUTOPLAY_PG_USER:-postgres}" -- "$@"
+		(cd / && runuser -u "${AUTOPLAY_PG_USER:-postgres}" -- "$@")
 	else
 		"$@"
 	fi
