@@ -4,10 +4,11 @@
 #	  make test: build, install, and run every test layer against a
 #	  throwaway PostgreSQL.
 #
-# Layers, in order: unit tests of the plain-C parsers (with sanitizers),
-# pg_regress and isolation tests (make installcheck) on a throwaway
-# cluster, TAP tests (each starts its own clusters and gateways), and the
-# demo generator's self-check.  Every layer runs even when an earlier one
+# Layers, in order: unit tests of the plain-C parsers (with sanitizers,
+# then under valgrind), pg_regress and isolation tests (make installcheck)
+# on a throwaway cluster, TAP tests (each starts its own clusters and
+# gateways; one runs the gateway under valgrind), and the demo
+# generator's self-check.  Every layer runs even when an earlier one
 # failed; the last line counts the layers that passed and failed.
 #
 # Installing into PostgreSQL's directories needs root.  The server refuses
@@ -64,8 +65,9 @@ if ! make -s install >/dev/null; then
 	exit 1
 fi
 
-# Unit tests of the parsers
+# Unit tests of the parsers, under sanitizers and under valgrind
 layer unit make -s -C test/unit check
+layer unit-valgrind make -s -C test/unit valgrind
 
 # Regression and isolation tests on a throwaway cluster
 scratch=$(mktemp -d /tmp/autoplay-test.XXXXXX)
