@@ -38,3 +38,13 @@ FROM (SELECT autoplay_ingest(jsonb_agg(jsonb_build_object(
 	  FROM generate_series(1, 100000) g) AS x(r);
 SELECT count(*), count(DISTINCT session_key), min(occurred_at), max(occurred_at)
 FROM autoplay.clicks WHERE page_host = 'app.example.com';
+
+-- Notes survive the batch path as they do the single one; a newline in a
+-- quoted value becomes a space
+SELECT autoplay_ingest('[
+	{"session_id": "8%3A8", "timestamp_unix": 1761056254, "page_url": "no url"},
+	{"session_id": "8%3A8", "timestamp": "2025-10-21T14:17:35Z",
+	 "timestamp_unix": "one\ntwo"},
+	{"session_id": "8%3A8", "timestamp": "2025-10-21T14:17:36Z"}]')->'accepted';
+SELECT occurred_at, notes FROM autoplay.clicks WHERE session_key = '8:8'
+ORDER BY occurred_at;

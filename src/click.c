@@ -845,12 +845,23 @@ append_be64(StringInfo buf, uint64 v)
 }
 
 /*
- * add_note: remember what normalization changed or doubted.
+ * add_note: remember what normalization changed or doubted.  A note never
+ * holds a newline (one in a quoted value becomes a space), so that notes
+ * can travel newline-separated.
  */
 static void
 add_note(ApNotes *notes, const char *note)
 {
 	if (notes->count >= AP_MAX_NOTES)
 		elog(ERROR, "too many notes for one click");
+	if (strchr(note, '\n') != NULL)
+	{
+		char	   *copy = pstrdup(note);
+		char	   *nl;
+
+		while ((nl = strchr(copy, '\n')) != NULL)
+			*nl = ' ';
+		note = copy;
+	}
 	notes->items[notes->count++] = note;
 }

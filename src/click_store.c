@@ -46,7 +46,7 @@ typedef struct ApColumnType
 static SPIPlanPtr prepare_kept(const char *sql, int nargs, Oid *argtypes);
 static SPIPlanPtr prepare_batch_plan(void);
 static void column_type(int col, ApColumnType *type);
-static Datum notes_as_jsonb(Datum notes);
+static Datum notes_as_text(Datum notes);
 static bool varlena_equal(Datum a, Datum b);
 static void match_returned(const ApClickRow *const *rows, int n,
 						   int64 *ids, bool *inserted);
@@ -214,7 +214,8 @@ ap_store_duplicates(TimestampTz received_at, int64 duplicates)
 
 /*
  * column_type: the element type of column col as an array parameter of
- * the batch INSERT.  notes (text[] per row) travels as jsonb.
+ * the batch INSERT.  notes (text[] per row) travels as text, its notes
+ * separated by newlines, which notes never hold (see add_note).
  */
 static void
 column_type(int col, ApColumnType *type)
@@ -235,7 +236,6 @@ column_type(int col, ApColumnType *type)
 			};
 			break;
 		case AP_COL_EXTRA:
-		case AP_COL_NOTES:
 			*type = (ApColumnType)
 			{
 				JSONBOID, -1, false, TYPALIGN_INT
@@ -285,8 +285,7 @@ prepare_batch_plan(void)
 						" u.page_url, u.page_host, u.page_path, u.page_query,"
 						" u.page_fragment, u.page_canonical, u.replay_url, u.user_id,"
 						" u.user_email, u.extra,"
-						" CASE WHEN u.notes IS NOT NULL THEN"
-						"  ARRAY(SELECT pg_catalog.jsonb_array_elements_text(u.notes)) END,"
+						" pg_catalog.string_to_array(u.notes, E'\\n'),"
 						" u.fingerprint, u.received_at"
 						" FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2),"
 						"  pg_catalog.unnest($3), pg_catalog.unnest($4),"
@@ -310,32 +309,27 @@ prepare_batch_plan(void)
 }
 
 /*
- * notes_as_jsonb: a text[] of notes as a jsonb array of strings.
+ * notes_as_text: a text[] of notes as one text, newline-separated.
  */
 static Datum
-notes_as_jsonb(Datum notes)
+notes_as_text(Datum notes)
 {
-	JsonbParseState *state = NULL;
 	Datum	   *items;
 	bool	   *nulls;
 	int			count;
 	int			i;
+	StringInfoData buf;
 
 	deconstruct_array(DatumGetArrayTypeP(notes), TEXTOID, -1, false,
 					  TYPALIGN_INT, &items, &nulls, &count);
-	pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
+	initStringInfo(&buf);
 	for (i = 0; i < count; i++)
 	{
-		JsonbValue	v;
-
-		v.type = jbvString;
-		v.val.string.val = TextDatumGetCString(items[i]);
-		v.val.string.len = strlen(v.val.string.val);
-		pushJsonbValue(&state, WJB_ELEM, &v);
+		if (i > 0)
+			appendStringInfoChar(&buf, '\n');
+		appendStringInfoString(&buf, TextDatumGetCString(items[i]));
 	}
-	return JsonbPGetDatum(JsonbValueToJsonb(pushJsonbValue(&state,
-														   WJB_END_ARRAY,
-														   NULL)));
+	return PointerGetDatum(cstring_to_text_with_len(buf.data, buf.len));
 }
 
 /*
@@ -366,7 +360,7 @@ ap_store_clicks(const ApClickRow *const *rows, int n, int64 *ids,
 			nulls[i] = rows[i]->isnull[col];
 			elems[i] = rows[i]->values[col];
 			if (col == AP_COL_NOTES && !nulls[i])
-				elems[i] = notes_as_jsonb(elems[i]);
+				elems[i] = notes_as_text(elems[i]);
 		}
 		arrays[col] = PointerGetDatum(construct_md_array(elems, nulls, 1, &n,
 														 &lbound,
