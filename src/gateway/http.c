@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -87,7 +88,8 @@ static struct
 	int			in_flight;		/* atomic: begun, not yet completed */
 	int			suspended;		/* atomic: waiting for the pool */
 	int			quiescing;		/* shutdown has begun (atomic) */
-} http = {NULL, NULL, MHD_INVALID_SOCKET, false, 0, 0, 0};
+	unsigned int max_connections;	/* HTTP connections served at once */
+} http = {NULL, NULL, MHD_INVALID_SOCKET, false, 0, 0, 0, 0};
 
 /*
  * elapsed: seconds since t on the monotonic clock.
@@ -696,6 +698,53 @@ open_listener(const GwConfig *cfg, char *bound, size_t size)
 	return fd;
 }
 
+/* File descriptors kept back from HTTP connections: logs, epoll, libpq */
+#define GW_RESERVED_FDS 64
+
+/* Most connections served at once, whatever the descriptor limit */
+#define GW_MAX_CONNECTIONS 60000
+
+/*
+ * connection_limit: how many HTTP connections to serve at once.  The soft
+ * limit on open files is raised to the hard one, then the limit is what it
+ * leaves after the database connections and a reserve.  Without this,
+ * libmicrohttpd's default of about a thousand lets a thousand idle
+ * connections keep every other client waiting.
+ */
+static unsigned int
+connection_limit(int pool_size)
+{
+	struct rlimit rl;
+	rlim_t		open_files;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return 1000;
+	if (rl.rlim_cur < rl.rlim_max)
+	{
+		rl.rlim_cur = rl.rlim_max;
+		if (rl.rlim_cur == RLIM_INFINITY ||
+			rl.rlim_cur > GW_MAX_CONNECTIONS + GW_RESERVED_FDS + 1000)
+			rl.rlim_cur = GW_MAX_CONNECTIONS + GW_RESERVED_FDS + 1000;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	open_files = rl.rlim_cur;
+	if (open_files <= (rlim_t) (pool_size + GW_RESERVED_FDS + 16))
+		return 16;
+	open_files -= pool_size + GW_RESERVED_FDS;
+	return open_files > GW_MAX_CONNECTIONS ? GW_MAX_CONNECTIONS :
+		(unsigned int) open_files;
+}
+
+/*
+ * gw_http_max_connections: the connection limit in force.
+ */
+unsigned int
+gw_http_max_connections(void)
+{
+	return http.max_connections;
+}
+
 /*
  * gw_http_start: listen and start serving on cfg->threads threads.  cfg
  * must outlive the server.  The bound address is written into bound.
@@ -711,6 +760,7 @@ gw_http_start(const GwConfig *cfg, char *bound, size_t size)
 	};
 
 	http.cfg = cfg;
+	http.max_connections = connection_limit(cfg->pool_size);
 	http.listen_fd = open_listener(cfg, bound, size);
 	if (http.listen_fd == MHD_INVALID_SOCKET)
 		return false;
@@ -733,6 +783,8 @@ gw_http_start(const GwConfig *cfg, char *bound, size_t size)
 								   pool_opts + (cfg->threads > 1 ? 0 : 1),
 								   MHD_OPTION_CONNECTION_TIMEOUT,
 								   (unsigned int) cfg->timeout,
+								   MHD_OPTION_CONNECTION_LIMIT,
+								   http.max_connections,
 								   MHD_OPTION_NOTIFY_COMPLETED,
 								   on_completed, NULL,
 								   MHD_OPTION_END);

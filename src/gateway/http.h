@@ -29,5 +29,6 @@ extern void gw_http_quiesce(void);
 extern int	gw_http_in_flight(void);
 extern int	gw_http_suspended(void);
 extern void gw_http_stop(void);
+extern unsigned int gw_http_max_connections(void);
 
 #endif							/* GW_HTTP_H */

@@ -111,6 +111,8 @@ log_start(const GwConfig *cfg, const char *bound)
 {
 	gw_log("listening on %s with %d threads and %d database connections",
 		   bound, cfg->threads, cfg->pool_size);
+	gw_log("serving up to %u connections at once",
+		   gw_http_max_connections());
 	if (cfg->insecure_no_auth)
 		gw_log("warning: accepting requests without a bearer token "
 			   "(--insecure-no-auth)");
