@@ -6,6 +6,9 @@
 # make test       build, install, start a throwaway PostgreSQL and run every
 #                 test layer (unit, regression, isolation, TAP)
 # make demo       run the whole job end to end on a throwaway PostgreSQL
+# make fuzz       fuzz every plain-C parser for FUZZ_SECONDS (default 60)
+#                 each, two at a time (needs clang; see fuzz/Makefile)
+# make bench      measure speed side by side (QUICK=1 for a short run)
 
 EXTENSION = autoplay
 MODULE_big = autoplay
@@ -29,7 +32,7 @@ PGFILEDESC = "autoplay - FullStory click streams in PostgreSQL"
 
 REGRESS = setup times session_keys labels urls canonical_urls fields batches \
 	duplicates rejects raw_body samples email strict privileges partitions \
-	analytics actions
+	analytics actions hostile
 ISOLATION = concurrent_duplicate notify url_rules_reload
 EXTRA_CLEAN = results output_iso tmp_check regression.diffs regression.out
 
@@ -42,7 +45,7 @@ PG_CFLAGS = -Wall -Wextra -Werror
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-.PHONY: gateway install-gateway clean-gateway unit test demo bench
+.PHONY: gateway install-gateway clean-gateway unit test demo bench fuzz
 
 all: gateway
 install: install-gateway
@@ -57,6 +60,7 @@ install-gateway: gateway
 clean-gateway:
 	$(MAKE) -C src/gateway clean
 	$(MAKE) -C test/unit clean
+	$(MAKE) -C fuzz clean
 
 unit:
 	$(MAKE) -C test/unit check
@@ -69,3 +73,6 @@ demo:
 
 bench:
 	@./bench/run.sh
+
+fuzz:
+	$(MAKE) -C fuzz -j2 run

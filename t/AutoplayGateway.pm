@@ -5,9 +5,10 @@
 #
 # The gateway under test is the program named by $ENV{AUTOPLAY_GATEWAY}
 # (an absolute path).  Each gateway listens on 127.0.0.1 port 0, so the
-# kernel picks a free port; the port is read back from the gateway's
-# "listening on" log line.  Logs go to PostgreSQL::Test::Utils' log
-# directory.  Gateways still running when the test script ends are killed.
+# kernel picks a free port (unless a test restarts one on the port it
+# had); the port is read back from the gateway's "listening on" log line.
+# Logs go to PostgreSQL::Test::Utils' log directory.  Gateways still
+# running when the test script ends are killed.
 #
 # Two ways to talk to a gateway:
 #	$gw->request(...)			HTTP::Tiny, for ordinary requests
@@ -90,6 +91,8 @@ sub dsn
 #	name => "..."		log file name part
 #	wait_db => 1		wait until the gateway has connected (default 1
 #						when node is given)
+#	port => N			listen on this port of 127.0.0.1 (default 0: any
+#						free port), e.g. to restart one where it was
 sub start
 {
 	my ($class, %opt) = @_;
@@ -99,7 +102,7 @@ sub start
 		log => "$PostgreSQL::Test::Utils::log_path/${name}_" . scalar(@started) . '.log',
 		tokens_file => undef,
 	}, $class;
-	my @cmd = (program(), '--listen', '127.0.0.1:0');
+	my @cmd = (program(), '--listen', '127.0.0.1:' . ($opt{port} // 0));
 
 	# Where the database is
 	push @cmd, '--dsn', ($opt{dsn} // dsn($opt{node}));
@@ -183,6 +186,19 @@ sub write_tokens
 
 sub port { return $_[0]->{port}; }
 sub pid { return $_[0]->{pid}; }
+
+# The gateway's resident memory in kB: now (VmRSS), or with $peak true the
+# most it has had (VmHWM); undef when it is not running.
+sub rss_kb
+{
+	my ($self, $peak) = @_;
+	my $field = $peak ? 'VmHWM' : 'VmRSS';
+	my $status;
+
+	return undef unless $self->{pid};
+	$status = eval { slurp_file("/proc/$self->{pid}/status") } // '';
+	return $status =~ /^$field:\s+(\d+) kB/m ? $1 : undef;
+}
 
 # Everything the gateway has logged so far.
 sub log_content
@@ -350,6 +366,17 @@ sub click_json
 	return $json . '}';
 }
 
+# The key click_json($n) is stored under: "session_key occurred_unix", as
+# in "3350978756809951001:8226444501427639001 1761056255".
+sub click_key
+{
+	my ($n) = @_;
+	my $json = click_json($n);
+	my ($d, $i) = $json =~ /"session_id": "(\d+)%3A(\d+)"/;
+	my ($t) = $json =~ /"timestamp_unix": (\d+)/;
+	return "$d:$i $t";
+}
+
 # Kill what is left when the script ends.
 END
 {
@@ -448,6 +475,15 @@ sub read_response
 	return { status => $status, headers => \%h, body => $body };
 }
 
+# Whether something (an answer, or EOF) can be read within $wait s.
+sub readable
+{
+	my ($self, $wait) = @_;
+
+	return 1 if length $self->{buf} || $self->{eof};
+	return IO::Select->new($self->{sock})->can_read($wait) ? 1 : 0;
+}
+
 # Whether the peer closes the connection within $timeout s.
 sub closed_within
 {
@@ -460,6 +496,15 @@ sub closed_within
 		return 1 if $self->{eof};
 	}
 	return 0;
+}
+
+# Half-close: send EOF, as a client does that has no more to send, and
+# keep reading.
+sub shutdown_write
+{
+	my ($self) = @_;
+	shutdown($self->{sock}, 1);
+	return;
 }
 
 sub close
