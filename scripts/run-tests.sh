@@ -5,7 +5,8 @@
 #	  throwaway PostgreSQL.
 #
 # Layers, in order: unit tests of the plain-C parsers (with sanitizers,
-# then under valgrind), pg_regress and isolation tests (make installcheck)
+# then under valgrind, then the fuzz harnesses over their seeds and past
+# findings), pg_regress and isolation tests (make installcheck)
 # on a throwaway cluster, TAP tests (each starts its own clusters and
 # gateways; one runs the gateway under valgrind), and the demo
 # generator's self-check.  Every layer runs even when an earlier one
@@ -68,6 +69,7 @@ fi
 # Unit tests of the parsers, under sanitizers and under valgrind
 layer unit make -s -C test/unit check
 layer unit-valgrind make -s -C test/unit valgrind
+layer fuzz-regress make -s -C fuzz regress
 
 # Regression and isolation tests on a throwaway cluster
 scratch=$(mktemp -d /tmp/autoplay-test.XXXXXX)

@@ -32,9 +32,11 @@
  * A path segment is dynamic when it is all digits, a UUID
  * (8-4-4-4-12 hex digits), a run of 12 or more hex digits with at least
  * one digit, or a token of 16 or more letters, digits, '_' and '-' with
- * at least one letter and one digit that is not a slug (words joined by
- * '-' or '_', such as "2025-10-product-update").  Words, slugs, and short
- * codes like "v2", stay.  Trailing slashes are dropped, except for the root path "/".
+ * at least one letter and one digit that is not a slug.  A slug is words
+ * joined by '-' or '_' ("2025-10-product-update"): each part all letters,
+ * all digits, or at most three characters.  Words, slugs, and short codes
+ * like "v2", stay.  Trailing slashes are dropped, except for the root
+ * path "/".
  */
 extern bool ap_canonical_url(const char *url, size_t len, char *out,
 							 size_t *out_len);

@@ -43,8 +43,10 @@ typedef enum ApTimeStatus
 /*
  * ap_parse_iso8601: read "YYYY-MM-DD(T|t| )HH:MM:SS[.f{1,9}](Z|z|+hh:mm|+hhmm)"
  * (also "-" offsets) into *unix_usec.  Fraction digits past the sixth are
- * truncated.  Leading or trailing white space is a syntax error.  *unix_usec
- * is set only on AP_TIME_OK.
+ * truncated.  Leading or trailing white space is a syntax error, except
+ * around a special word, which is recognized with ASCII white space trimmed
+ * (" now " is AP_TIME_SPECIAL_WORD).  *unix_usec is set only on
+ * AP_TIME_OK.
  */
 extern ApTimeStatus ap_parse_iso8601(const char *s, size_t len,
 									 int64_t *unix_usec);
