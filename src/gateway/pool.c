@@ -12,11 +12,20 @@
  * without one takes them only when no connection is open at all, and then
  * answers them at once as unavailable, unless its reconnect is due.
  *
- * Every statement runs in autocommit mode, so when PQexecPrepared returns
- * a result the statement's transaction has committed.  A statement that
- * fails because its connection broke is retried once on a new connection:
- * autoplay_ingest_raw() recognises a click it already stored, so the retry
- * is safe even when the first attempt committed before the break.
+ * Group commit: when several ingest jobs wait, a worker takes up to
+ * GW_GROUP_MAX of them and runs them in one transaction, pipelined:
+ * BEGIN, one ingest statement per job, COMMIT, and only once the COMMIT
+ * has succeeded is any of them answered.  Concurrent requests so share one
+ * commit, one WAL flush and one NOTIFY, which the database would otherwise
+ * serialize.  If anything in the group fails, it is rolled back and each
+ * job is run again on its own, so one bad job cannot fail the others.
+ *
+ * A job run on its own runs in autocommit mode, so when PQexecPrepared
+ * returns a result the statement's transaction has committed.  A statement
+ * that fails because its connection broke is retried once on a new
+ * connection: autoplay_ingest_raw() recognises a click it already stored,
+ * so the retry is safe even when the first attempt committed before the
+ * break.
  *
  * Errors are sorted by SQLSTATE (classify): connection loss, shutdown,
  * overload and conflicts are GW_JOB_UNAVAILABLE (503, retried by
@@ -49,6 +58,9 @@
 
 /* Jobs that may wait for a connection, per connection */
 #define GW_QUEUE_PER_CONNECTION 64
+
+/* Most ingest jobs that share one transaction */
+#define GW_GROUP_MAX 64
 
 /* Type OID of bytea, for the ingest statement's parameter */
 #define GW_BYTEAOID 17
@@ -590,12 +602,133 @@ execute(GwSlot *slot, GwJob *job)
 }
 
 /*
- * run_job: answer one job and hand it back through done().
+ * send_group: pipeline BEGIN, the jobs' ingest statements and COMMIT, and
+ * a sync.  Returns false when the connection refused any of it.
+ */
+static bool
+send_group(PGconn *conn, GwJob *jobs)
+{
+	static const int formats[1] = {1};	/* the body goes as binary bytea */
+	GwJob	   *job;
+
+	if (!PQenterPipelineMode(conn) ||
+		!PQsendQueryParams(conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0))
+		return false;
+	for (job = jobs; job != NULL; job = job->next)
+	{
+		const char *values[1];
+		int			lengths[1];
+
+		values[0] = job->body != NULL ? job->body : "";
+		lengths[0] = (int) job->body_len;
+		if (!PQsendQueryPrepared(conn, "gw_ingest", 1, values, lengths,
+								 formats, 0))
+			return false;
+	}
+	return PQsendQueryParams(conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) &&
+		PQpipelineSync(conn);
+}
+
+/*
+ * read_group: read the results of send_group in order: BEGIN, each job's
+ * row, COMMIT, the sync.  Returns true only when every statement
+ * succeeded and the COMMIT committed; job results read before a failure
+ * are freed by the caller.
+ */
+static bool
+read_group(PGconn *conn, GwJob *jobs)
+{
+	bool		ok = true;
+	GwJob	   *job = jobs;
+	int			step = 0;		/* 0: BEGIN, 1: jobs, 2: COMMIT */
+
+	for (;;)
+	{
+		PGresult   *res = PQgetResult(conn);
+		ExecStatusType st;
+
+		if (res == NULL)
+		{
+			/* The end of one statement's results */
+			if (step == 0)
+				step = 1;
+			else if (step == 1 && (job = job->next) == NULL)
+				step = 2;
+			continue;
+		}
+		st = PQresultStatus(res);
+		if (st == PGRES_PIPELINE_SYNC)
+		{
+			PQclear(res);
+			return ok;
+		}
+		if (st == PGRES_FATAL_ERROR && PQstatus(conn) == CONNECTION_BAD)
+		{
+			PQclear(res);
+			return false;
+		}
+		if (step == 1 && st == PGRES_TUPLES_OK)
+			ok &= read_ingest_result(res, job);
+		else if (!(step != 1 && st == PGRES_COMMAND_OK &&
+				   (step == 0 || strcmp(PQcmdStatus(res), "COMMIT") == 0)))
+			ok = false;
+		PQclear(res);
+	}
+}
+
+/*
+ * execute_group: run ingest jobs (two or more, linked by next) in one
+ * transaction.  Returns true when it committed, with every job's result
+ * set and its outcome GW_JOB_DONE.  Otherwise nothing was stored (or, when
+ * the connection broke during the COMMIT, it may have been, which running
+ * again detects as duplicates): job results are freed, the connection is
+ * left out of pipeline mode and of any transaction, or closed, and the
+ * caller runs each job on its own.
+ */
+static bool
+execute_group(GwSlot *slot, GwJob *jobs)
+{
+	PGconn	   *conn = slot->conn;
+	GwJob	   *job;
+	bool		ok;
+
+	ok = send_group(conn, jobs) && read_group(conn, jobs);
+	if (ok && PQexitPipelineMode(conn))
+	{
+		note_success(conn);
+		for (job = jobs; job != NULL; job = job->next)
+			job->outcome = GW_JOB_DONE;
+		return true;
+	}
+
+	/* Undo: results read so far, the pipeline, the transaction */
+	for (job = jobs; job != NULL; job = job->next)
+	{
+		free(job->result.json);
+		memset(&job->result, 0, sizeof(job->result));
+	}
+	if (PQstatus(conn) != CONNECTION_OK || !PQexitPipelineMode(conn))
+	{
+		slot_close(slot);
+		slot_connect(slot);
+		return false;
+	}
+	if (PQtransactionStatus(conn) != PQTRANS_IDLE)
+		PQclear(PQexec(conn, "ROLLBACK"));
+	return false;
+}
+
+/*
+ * run_job: answer a job, or a group of ingest jobs linked by next, and
+ * hand each back through done().
  */
 static void
-run_job(GwSlot *slot, GwJob *job)
+run_job(GwSlot *slot, GwJob *jobs)
 {
 	bool		aborting;
+	bool		grouped = false;
+	GwJob	   *job;
+	GwJob	   *next;
 
 	pthread_mutex_lock(&pool.lock);
 	aborting = pool.aborting;
@@ -605,16 +738,26 @@ run_job(GwSlot *slot, GwJob *job)
 	if (!aborting && reconnect_due(slot))
 		slot_connect(slot);
 
-	if (aborting || slot->conn == NULL)
-		job->outcome = GW_JOB_UNAVAILABLE;
-	else
-		job->outcome = execute(slot, job);
+	/* A group in one transaction; failing that, or alone, one by one */
+	if (!aborting && slot->conn != NULL && jobs->next != NULL)
+		grouped = execute_group(slot, jobs);
+	for (job = jobs; !grouped && job != NULL; job = job->next)
+	{
+		if (aborting || slot->conn == NULL)
+			job->outcome = GW_JOB_UNAVAILABLE;
+		else
+			job->outcome = execute(slot, job);
+	}
 
-	/* Not busy any more; after done() the job is gone */
+	/* Not busy any more; after done() a job is gone */
 	pthread_mutex_lock(&pool.lock);
 	slot->busy = false;
 	pthread_mutex_unlock(&pool.lock);
-	job->done(job);
+	for (job = jobs; job != NULL; job = next)
+	{
+		next = job->next;
+		job->done(job);
+	}
 }
 
 /*
@@ -631,17 +774,30 @@ next_work(GwSlot *slot, bool *reconnect)
 		bool		may_take = slot->conn != NULL || pool.open == 0 ||
 			pool.aborting || pool.stopping;
 
-		/* Queued work first, then a due reconnect, then the end */
+		/*
+		 * Queued work first, then a due reconnect, then the end.  Waiting
+		 * ingest jobs are taken together, up to GW_GROUP_MAX, as a list
+		 * linked by next; a health check goes alone.
+		 */
 		if (pool.head != NULL && may_take)
 		{
-			GwJob	   *job = pool.head;
+			GwJob	   *first = pool.head;
+			GwJob	   *last = first;
+			int			taken = 1;
 
-			pool.head = job->next;
+			while (first->kind == GW_JOB_INGEST && last->next != NULL &&
+				   last->next->kind == GW_JOB_INGEST && taken < GW_GROUP_MAX)
+			{
+				last = last->next;
+				taken++;
+			}
+			pool.head = last->next;
 			if (pool.head == NULL)
 				pool.tail = NULL;
-			pool.queued--;
+			last->next = NULL;
+			pool.queued -= taken;
 			slot->busy = true;
-			return job;
+			return first;
 		}
 		if (!pool.stopping && reconnect_due(slot))
 		{
