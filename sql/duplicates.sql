@@ -54,7 +54,7 @@ ROLLBACK;
 SELECT status FROM ingest_one('{"session_id": "6%3A6", "timestamp": "2025-10-21T14:17:34.073Z"}');
 
 -- The fingerprint is SHA-256 over the documented layout, computable in SQL
-CREATE FUNCTION counted(t text) RETURNS bytea LANGUAGE sql IMMUTABLE AS $$
+CREATE FUNCTION counted(t text) RETURNS bytea LANGUAGE sql STABLE AS $$
 	SELECT coalesce(int4send(octet_length(t)) || convert_to(t, 'UTF8'),
 					'\xffffffff'::bytea)
 $$;
