@@ -27,6 +27,7 @@
 
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/common.sh
 top=$(pwd)
 started_at=$SECONDS
 
@@ -49,13 +50,6 @@ die() {
 	exit 1
 }
 
-# stop_child PID: end a process this script started, and reap it
-stop_child() {
-	if [ -n "$1" ] && kill -0 "$1" 2>/dev/null; then
-		kill "$1" 2>/dev/null || true
-		wait "$1" 2>/dev/null || true
-	fi
-}
 
 # cleanup: stop the generator, the gateway and the cluster and remove the
 # scratch directory; safe to run at any point of the script
@@ -80,54 +74,21 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# missing_packages PKG...: those of the Debian packages not installed
-missing_packages() {
-	local pkg missing=()
-
-	for pkg in "$@"; do
-		if ! dpkg-query -W -f='${Status}\n' "$pkg" 2>/dev/null |
-			grep -q '^install ok installed$'; then
-			missing+=("$pkg")
-		fi
-	done
-	echo "${missing[*]}"
-}
 
 # install_missing: apt-get install what the build and the demo need and
 # this machine lacks; quiet when nothing is missing
 install_missing() {
-	local wanted missing
+	local wanted
 
-	if ! command -v dpkg-query >/dev/null; then
-		say "not a Debian system: assuming the build tools are installed"
-		return
-	fi
 	wanted="postgresql-15 postgresql-server-dev-15 libpq-dev"
 	wanted="$wanted libmicrohttpd-dev pkg-config"
 	command -v make >/dev/null || wanted="$wanted make"
 	command -v gcc >/dev/null || wanted="$wanted gcc"
 	command -v python3 >/dev/null || wanted="$wanted python3"
 	# shellcheck disable=SC2086
-	missing=$(missing_packages $wanted)
-	[ -z "$missing" ] && return
-
-	[ "$(id -u)" -eq 0 ] || die "missing packages: $missing; run as root"
-	say "installing $missing"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq >/dev/null
-	# shellcheck disable=SC2086
-	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+	install_packages $wanted
 }
 
-# free_port N: the first port from N on that nothing listens on
-free_port() {
-	local port=$1
-
-	while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
-		port=$((port + 1))
-	done
-	echo "$port"
-}
 
 # as_server_user CMD...: run CMD as the user that runs the servers
 # (exec'd in place, so the caller's $! is CMD itself)

@@ -18,6 +18,7 @@
 
 set -uo pipefail
 cd "$(dirname "$0")/.."
+. scripts/common.sh
 
 pg_user=${AUTOPLAY_PG_USER:-postgres}
 bindir=$(pg_config --bindir)
@@ -49,14 +50,6 @@ as_tester() {
 	fi
 }
 
-# free_port: the first port from $1 on that nothing listens on
-free_port() {
-	local port=$1
-	while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
-		port=$((port + 1))
-	done
-	echo "$port"
-}
 
 # Build and install; nothing else can run without them
 make -s || exit 1
