@@ -46,25 +46,8 @@ CREATE SCHEMA twin;
 CREATE TABLE twin.clicks (LIKE autoplay.clicks INCLUDING ALL)
 	PARTITION BY RANGE (occurred_at);
 
-CREATE TABLE twin.rejects (
-	id				bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-	received_at		timestamptz NOT NULL,
-	status			text NOT NULL CHECK (status IN ('rejected', 'test')),
-	code			text CHECK ((code IS NULL) = (status = 'test')),
-	reason			text NOT NULL,
-	detail			text,
-	payload			jsonb,
-	raw_body		bytea,
-	CHECK (payload IS NOT NULL OR raw_body IS NOT NULL)
-);
-
-CREATE TABLE twin.duplicate_log (
-	received_at		timestamptz NOT NULL,
-	duplicates		integer NOT NULL
-);
-
-CREATE INDEX duplicate_log_received_at
-	ON twin.duplicate_log USING brin (received_at);
+CREATE TABLE twin.rejects (LIKE autoplay.rejects INCLUDING ALL);
+CREATE TABLE twin.duplicate_log (LIKE autoplay.duplicate_log INCLUDING ALL);
 
 -- Helpers.  The SQL ones are single expressions, not strict, without SET:
 -- the planner inlines them into the caller's expressions.

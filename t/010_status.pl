@@ -24,10 +24,7 @@ use Test::More;
 
 use AutoplayGateway;
 
-my $node = PostgreSQL::Test::Cluster->new('status');
-$node->init;
-$node->start;
-AutoplayGateway::setup_database($node);
+my $node = AutoplayGateway::database_node('status');
 
 my $gw = AutoplayGateway->start(
 	node => $node,

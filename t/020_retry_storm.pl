@@ -28,10 +28,7 @@ use AutoplayGateway;
 my $clients = 8;
 my $clicks = 40;
 
-my $node = PostgreSQL::Test::Cluster->new('storm');
-$node->init;
-$node->start;
-AutoplayGateway::setup_database($node);
+my $node = AutoplayGateway::database_node('storm');
 
 my $gw = AutoplayGateway->start(
 	node => $node,

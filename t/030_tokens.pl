@@ -28,10 +28,7 @@ use AutoplayGateway;
 my ($old, $new, $env) = ('old-token-0a1b2c3d', 'new-token-4e5f6a7b',
 	'env-token-8c9d0e1f');
 
-my $node = PostgreSQL::Test::Cluster->new('tokens');
-$node->init;
-$node->start;
-AutoplayGateway::setup_database($node);
+my $node = AutoplayGateway::database_node('tokens');
 
 my $gw = AutoplayGateway->start(
 	node => $node,

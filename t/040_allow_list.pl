@@ -21,10 +21,7 @@ use Test::More;
 
 use AutoplayGateway;
 
-my $node = PostgreSQL::Test::Cluster->new('allow');
-$node->init;
-$node->start;
-AutoplayGateway::setup_database($node);
+my $node = AutoplayGateway::database_node('allow');
 
 my %env = (AUTOPLAY_TOKEN => $AutoplayGateway::TOKEN);
 my $clicks = sub {

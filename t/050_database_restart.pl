@@ -30,10 +30,7 @@ use AutoplayGateway;
 
 my $total = 150;
 
-my $node = PostgreSQL::Test::Cluster->new('restart');
-$node->init;
-$node->start;
-AutoplayGateway::setup_database($node);
+my $node = AutoplayGateway::database_node('restart');
 
 my $gw = AutoplayGateway->start(
 	node => $node,

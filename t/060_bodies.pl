@@ -26,10 +26,7 @@ use AutoplayGateway;
 
 my $limit = 2048;
 
-my $node = PostgreSQL::Test::Cluster->new('bodies');
-$node->init;
-$node->start;
-AutoplayGateway::setup_database($node);
+my $node = AutoplayGateway::database_node('bodies');
 
 my $gw = AutoplayGateway->start(
 	node => $node,

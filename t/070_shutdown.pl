@@ -27,10 +27,7 @@ use Time::HiRes qw(usleep time);
 
 use AutoplayGateway;
 
-my $node = PostgreSQL::Test::Cluster->new('shutdown');
-$node->init;
-$node->start;
-AutoplayGateway::setup_database($node);
+my $node = AutoplayGateway::database_node('shutdown');
 my %env = (AUTOPLAY_TOKEN => $AutoplayGateway::TOKEN);
 
 # head: the head of POST /ingest with a body of $len bytes

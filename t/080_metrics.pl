@@ -17,10 +17,7 @@ use Test::More;
 
 use AutoplayGateway;
 
-my $node = PostgreSQL::Test::Cluster->new('metrics');
-$node->init;
-$node->start;
-AutoplayGateway::setup_database($node);
+my $node = AutoplayGateway::database_node('metrics');
 
 my $gw = AutoplayGateway->start(
 	node => $node,

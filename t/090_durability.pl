@@ -48,10 +48,7 @@ my %gw_opts = (
 	env => { AUTOPLAY_TOKEN => $AutoplayGateway::TOKEN },
 	args => [ '--pool', '3', '--threads', '2' ]);
 
-my $node = PostgreSQL::Test::Cluster->new('durability');
-$node->init;
-$node->start;
-AutoplayGateway::setup_database($node);
+my $node = AutoplayGateway::database_node('durability');
 is($node->safe_psql('postgres', 'SHOW synchronous_commit'), 'on',
 	'commits are synchronous, so a 200 means a durable click');
 

@@ -61,10 +61,7 @@ if ($soft ne 'unlimited' && $soft < $want)
 	  or note("could not raise the limit on open files with prlimit");
 }
 
-my $node = PostgreSQL::Test::Cluster->new('hostile');
-$node->init;
-$node->start;
-AutoplayGateway::setup_database($node);
+my $node = AutoplayGateway::database_node('hostile');
 
 my $gw = AutoplayGateway->start(
 	node => $node,

@@ -25,10 +25,7 @@ use AutoplayGateway;
 plan skip_all => 'valgrind is not installed'
   unless system('valgrind --version >/dev/null 2>&1') == 0;
 
-my $node = PostgreSQL::Test::Cluster->new('valgrind');
-$node->init;
-$node->start;
-AutoplayGateway::setup_database($node);
+my $node = AutoplayGateway::database_node('valgrind');
 
 # The wrapper: exec the real gateway under memcheck, report to a file
 my $dir = PostgreSQL::Test::Utils::tempdir();

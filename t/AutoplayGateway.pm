@@ -29,6 +29,7 @@ use HTTP::Tiny;
 use IO::Select;
 use IO::Socket::INET;
 use POSIX qw(WNOHANG strftime);
+use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use Time::HiRes qw(usleep time);
@@ -72,6 +73,18 @@ sub setup_database
 		    'CREATE EXTENSION autoplay; '
 		  . 'CREATE ROLE gw LOGIN IN ROLE autoplay_writer;');
 	return;
+}
+
+# A new cluster named $name, started, with the extension and role gw.
+sub database_node
+{
+	my ($name) = @_;
+	my $node = PostgreSQL::Test::Cluster->new($name);
+
+	$node->init;
+	$node->start;
+	setup_database($node);
+	return $node;
 }
 
 # The libpq connection string of the database on $node, as role gw.
