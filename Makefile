@@ -33,7 +33,7 @@ PGFILEDESC = "autoplay - FullStory click streams in PostgreSQL"
 REGRESS = setup times session_keys labels urls canonical_urls fields batches \
 	duplicates rejects raw_body samples email strict privileges partitions \
 	analytics actions hostile
-ISOLATION = concurrent_duplicate notify url_rules_reload
+ISOLATION = concurrent_duplicate notify url_rules_reload partition_race
 EXTRA_CLEAN = results output_iso tmp_check regression.diffs regression.out
 
 PG_CONFIG ?= pg_config
