@@ -356,10 +356,14 @@ RETURNS jsonb
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-	WITH recent AS (
+	WITH k AS (
+		-- FullStory's encoded form (device%3Asession) is the same key
+		SELECT regexp_replace(autoplay_session_actions.session_key,
+							  '%(25)?3[Aa]', ':', 'g') AS key
+	), recent AS (
 		SELECT c.*
 		FROM autoplay.clicks c
-		WHERE c.session_key = autoplay_session_actions.session_key
+		WHERE c.session_key = (SELECT key FROM k)
 		  AND (since IS NULL OR c.occurred_at >= since)
 		ORDER BY c.occurred_at DESC, c.id DESC
 		LIMIT greatest(max_actions, 0)
@@ -372,12 +376,12 @@ AS $$
 	), who AS (
 		SELECT s.user_id, s.user_email
 		FROM autoplay.sessions s
-		WHERE s.session_key = autoplay_session_actions.session_key
+		WHERE s.session_key = (SELECT key FROM k)
 	)
 	SELECT jsonb_build_object(
 		'type', 'actions',
 		'product_id', nullif(current_setting('autoplay.product_id', true), ''),
-		'session_id', autoplay_session_actions.session_key,
+		'session_id', (SELECT key FROM k),
 		'user_id', (SELECT user_id FROM who),
 		'email', (SELECT user_email FROM who),
 		'count', count(o.id),
@@ -404,7 +408,7 @@ AS $$
 $$;
 
 COMMENT ON FUNCTION autoplay_session_actions(text, timestamptz, integer) IS
-	'A session''s latest clicks in the Autoplay SDK''s "actions" format';
+	'A session''s latest clicks in the Autoplay SDK''s "actions" format; the key decoded or as FullStory sends it';
 
 CREATE FUNCTION autoplay_session_context(session_key text, n integer)
 RETURNS text
@@ -415,7 +419,8 @@ AS $$
 		SELECT c.occurred_at, c.id, c.label, c.page_host, c.page_path,
 			   c.page_url
 		FROM autoplay.clicks c
-		WHERE c.session_key = autoplay_session_context.session_key
+		WHERE c.session_key = regexp_replace(autoplay_session_context.session_key,
+											 '%(25)?3[Aa]', ':', 'g')
 		ORDER BY c.occurred_at DESC, c.id DESC
 		LIMIT greatest(n, 0)
 	)

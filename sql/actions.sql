@@ -60,3 +60,8 @@ SELECT autoplay_session_context('1:1', 1);
 SELECT * FROM autoplay.sessions;
 RESET ROLE;
 DROP ROLE regress_autoplay_assistant, regress_autoplay_ingester;
+
+-- The key may be given as FullStory sends it
+SELECT autoplay_session_actions('3350978756809951428%3A8226444501427639735')->'count' AS count,
+	   autoplay_session_actions('3350978756809951428%3A8226444501427639735')->>'session_id' AS session_id,
+	   autoplay_session_context('3350978756809951428%253A8226444501427639735', 1) AS last;

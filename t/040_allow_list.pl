@@ -34,7 +34,7 @@ my $gw = AutoplayGateway->start(
 	env => { %env, AUTOPLAY_ALLOW => '8.35.195.0/29, 34.89.210.80/29' },
 	name => 'fullstory_only');
 like($gw->log_content,
-	qr/accepting 1 bearer tokens from 8\.35\.195\.0\/29, 34\.89\.210\.80\/29/,
+	qr/accepting 1 bearer token from 8\.35\.195\.0\/29, 34\.89\.210\.80\/29/,
 	'the allow-list is logged');
 my $res = $gw->post(AutoplayGateway::click_json(1));
 is($res->{status}, 403, 'outside the list, with a good token: 403');

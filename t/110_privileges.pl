@@ -229,13 +229,18 @@ my $gateway = qr/ gw\@postgres autoplay-gateway /;
 my @statements =
   grep { /${gateway}LOG:  (?:statement|execute)/ } @entries;
 my @ingests = grep {
-	/LOG:  execute gw_ingest: SELECT .*FROM autoplay_ingest_raw\(\$1\) AS r$/s
+	/LOG:  execute gw_ingest: SELECT .*FROM autoplay_ingest_raw\(\$1\) AS r\b/s
 } @statements;
 my @healths = grep { /LOG:  execute gw_health: SELECT 1$/ } @statements;
+
+# Group commit wraps concurrent requests in fixed transaction statements
+my @transaction = grep {
+	/LOG:  (?:execute <unnamed>: (?:BEGIN|COMMIT)|statement: ROLLBACK)$/
+} @statements;
 cmp_ok(scalar(@ingests), '>=', 5, 'the gateway executed gw_ingest ('
 	  . scalar(@ingests) . ' times)');
 cmp_ok(scalar(@healths), '>=', 1, 'and gw_health');
-is(scalar(@statements), @ingests + @healths,
+is(scalar(@statements), @ingests + @healths + @transaction,
 	'and sent no other statement') or diag(join("\n", @statements));
 my @params =
   grep { /${gateway}DETAIL:  parameters: \$1 = '\\x[0-9a-f]+'$/ } @entries;

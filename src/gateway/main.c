@@ -117,7 +117,8 @@ log_start(const GwConfig *cfg, const char *bound)
 		gw_log("warning: accepting requests without a bearer token "
 			   "(--insecure-no-auth)");
 	else
-		gw_log("accepting %d bearer tokens from %s", gw_auth_token_count(),
+		gw_log("accepting %d bearer token%s from %s", gw_auth_token_count(),
+			   gw_auth_token_count() == 1 ? "" : "s",
 			   cfg->allow ? cfg->allow : "any address");
 }
 
