@@ -42,6 +42,7 @@
 
 set -euo pipefail
 cd "$(dirname "$0")/.."
+prog=bench
 . scripts/common.sh
 top=$(pwd)
 started_at=$SECONDS
@@ -71,27 +72,13 @@ gateway_pid=""
 declare -A figure=()
 declare -A why_na=()
 
-# say: a progress line
-say() {
-	echo "bench: $*"
-}
-
-# die: a message on stderr, then exit (the trap cleans up)
-die() {
-	echo "bench: $*" >&2
-	exit 1
-}
-
 # cleanup: stop the gateway and the cluster, remove the scratch directory;
 # safe at any point of the script, and more than once
 cleanup() {
 	local status=$?
 
 	trap - EXIT INT TERM
-	if [ -n "$gateway_pid" ] && kill -0 "$gateway_pid" 2>/dev/null; then
-		kill "$gateway_pid" 2>/dev/null || true
-		wait "$gateway_pid" 2>/dev/null || true
-	fi
+	stop_child "$gateway_pid"
 	if [ -n "$pgdir" ]; then
 		scripts/tmp-postgres.sh stop "$pgdir" 2>/dev/null || true
 	fi
@@ -108,17 +95,12 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-
 # install_missing: apt-get install what the build and the benchmark need
 # and this machine lacks
 install_missing() {
 	local wanted
 
-	wanted="postgresql-15 postgresql-server-dev-15 libpq-dev"
-	wanted="$wanted libmicrohttpd-dev pkg-config wrk"
-	command -v make >/dev/null || wanted="$wanted make"
-	command -v gcc >/dev/null || wanted="$wanted gcc"
-	command -v python3 >/dev/null || wanted="$wanted python3"
+	wanted="$(build_packages) wrk"
 	if command -v pg_config >/dev/null &&
 		[ ! -x "$(pg_config --bindir)/pgbench" ]; then
 		wanted="$wanted postgresql-contrib"
@@ -126,7 +108,6 @@ install_missing() {
 	# shellcheck disable=SC2086
 	install_packages $wanted
 }
-
 
 # as_server_user CMD...: run CMD as the user that runs the servers
 # (exec'd in place, so the caller's $! is CMD itself)

@@ -27,6 +27,7 @@
 
 set -euo pipefail
 cd "$(dirname "$0")/.."
+prog=demo
 . scripts/common.sh
 top=$(pwd)
 started_at=$SECONDS
@@ -38,18 +39,6 @@ pg_user=${AUTOPLAY_PG_USER:-postgres}
 work=""
 gateway_pid=""
 generator_pid=""
-
-# say: a progress line
-say() {
-	echo "demo: $*"
-}
-
-# die: a message on stderr, then exit (the trap cleans up)
-die() {
-	echo "demo: $*" >&2
-	exit 1
-}
-
 
 # cleanup: stop the generator, the gateway and the cluster and remove the
 # scratch directory; safe to run at any point of the script
@@ -74,21 +63,12 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-
 # install_missing: apt-get install what the build and the demo need and
 # this machine lacks; quiet when nothing is missing
 install_missing() {
-	local wanted
-
-	wanted="postgresql-15 postgresql-server-dev-15 libpq-dev"
-	wanted="$wanted libmicrohttpd-dev pkg-config"
-	command -v make >/dev/null || wanted="$wanted make"
-	command -v gcc >/dev/null || wanted="$wanted gcc"
-	command -v python3 >/dev/null || wanted="$wanted python3"
-	# shellcheck disable=SC2086
-	install_packages $wanted
+	# shellcheck disable=SC2046
+	install_packages $(build_packages)
 }
-
 
 # as_server_user CMD...: run CMD as the user that runs the servers
 # (exec'd in place, so the caller's $! is CMD itself)

@@ -3,8 +3,31 @@
 #	  Shell functions shared by make test, make demo, make bench and
 #	  .ci/run.  Source it; it defines functions and runs nothing.
 #
-# The caller defines say MESSAGE (print a progress line) and die MESSAGE
-# (print an error and exit), in its own voice.
+# The caller sets prog to the name it speaks as ("demo", "bench", "ci")
+# before sourcing.
+
+# say: a progress line
+say() {
+	echo "$prog: $*"
+}
+
+# die: a message on stderr, then exit (the caller's trap cleans up)
+die() {
+	echo "$prog: $*" >&2
+	exit 1
+}
+
+# build_packages: the Debian packages that building the extension and the
+# gateway needs, plus the tools a fresh machine may lack
+build_packages() {
+	local wanted="postgresql-15 postgresql-server-dev-15 libpq-dev"
+
+	wanted="$wanted libmicrohttpd-dev pkg-config"
+	command -v make >/dev/null || wanted="$wanted make"
+	command -v gcc >/dev/null || wanted="$wanted gcc"
+	command -v python3 >/dev/null || wanted="$wanted python3"
+	echo "$wanted"
+}
 
 # missing_packages PKG...: those of the Debian packages not installed
 missing_packages() {

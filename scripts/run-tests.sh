@@ -18,6 +18,7 @@
 
 set -uo pipefail
 cd "$(dirname "$0")/.."
+prog=test
 . scripts/common.sh
 
 pg_user=${AUTOPLAY_PG_USER:-postgres}
