@@ -97,13 +97,13 @@ COMMENT ON FUNCTION twin.is_usable(jsonb, boolean) IS
 CREATE FUNCTION twin.fold_label(t text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 	SELECT btrim(regexp_replace(
-		regexp_replace(t, '[\u200B\uFEFF]', '', 'g'),
+		regexp_replace(t, '[\u200B\uFEFF\u202A-\u202E\u2066-\u2069]', '', 'g'),
 		'[\t\n\v\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]+',
 		' ', 'g'), ' ')
 $$;
 
 COMMENT ON FUNCTION twin.fold_label(text) IS
-	'Unicode white space runs folded to one space and trimmed; U+200B and U+FEFF dropped';
+	'Unicode white space runs folded to one space and trimmed; U+200B, U+FEFF and bidirectional overrides dropped';
 
 -- canonical_path: each dynamic segment of a path as :id, no trailing
 -- slash but for the root.  Dynamic: all digits, a UUID, 12 or more hex

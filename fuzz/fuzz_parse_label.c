@@ -46,7 +46,8 @@ char_kind(uint32_t cp)
 	};
 	size_t		i;
 
-	if (cp == 0x200B || cp == 0xFEFF)
+	if (cp == 0x200B || cp == 0xFEFF ||
+		(cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069))
 		return CK_INVISIBLE;
 	if (cp >= 0x2000 && cp <= 0x200A)
 		return CK_SPACE;

@@ -22,6 +22,9 @@ SELECT * FROM label_of('{"target_text": "\t Save\r\nchanges \t"}');
 -- no-break space, ideographic space, zero-width space, line separator
 SELECT * FROM label_of(jsonb_build_object('target_text',
 	U&'Pay\00A0now' || U&'\3000' || U&'\200B' || 'ok' || U&'\2028' || 'x'));
+-- bidirectional overrides would make the label display as other text
+SELECT * FROM label_of(jsonb_build_object('target_text',
+	'Refund ' || U&'\202E' || '00.001$' || U&'\202C'));
 -- text wins over name; an empty or blank text gives way to the name
 SELECT * FROM label_of('{"target_text": "", "element_name": "Close dialog"}');
 SELECT * FROM label_of('{"target_text": " \n\t ", "element_name": "  Close\ndialog "}');

@@ -95,11 +95,16 @@ is_label_space(uint32_t cp)
 		cp == 0x202F || cp == 0x205F || cp == 0x3000;
 }
 
-/* is_label_invisible: characters that take no room and are dropped */
+/*
+ * is_label_invisible: characters that take no room and are dropped: the
+ * zero-width space and BOM, and the bidirectional embeddings, overrides and
+ * isolates, which would let a label display as other text than it holds
+ */
 static bool
 is_label_invisible(uint32_t cp)
 {
-	return cp == 0x200B || cp == 0xFEFF;
+	return cp == 0x200B || cp == 0xFEFF ||
+		(cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
 }
 
 /*

@@ -25,7 +25,9 @@
  * is only white space).  White space is Unicode's White_Space set (ASCII
  * \t \n \v \f \r and space, U+0085, U+00A0, U+1680, U+2000-U+200A, U+2028,
  * U+2029, U+202F, U+205F, U+3000).  The zero-width U+200B and U+FEFF
- * take no room on screen and are dropped without making a space.
+ * take no room on screen and are dropped without making a space, and so
+ * are the bidirectional embeddings, overrides and isolates (U+202A-U+202E,
+ * U+2066-U+2069), which could make a label display as other text.
  * When max_chars > 0 and the folded text is longer than max_chars
  * characters, it is cut after max_chars characters (never inside a UTF-8
  * sequence), trailing white space is dropped again, and *truncated is set

@@ -870,6 +870,11 @@ test_label_fold(void)
 	CHECK(LABEL("a\xE2\x80\x80" "b\xE2\x80\x8A" "c", 0, "a b c", false));
 	CHECK(LABEL("Export\xE2\x80\x8B" "CSV", 0, "ExportCSV", false));
 	CHECK(LABEL("Export \xE2\x80\x8B CSV", 0, "Export CSV", false));
+	/* bidirectional overrides and isolates are dropped, marks stay */
+	CHECK(LABEL("Pay \xE2\x80\xAE" "00.001\xE2\x80\xAC", 0, "Pay 00.001",
+				false));
+	CHECK(LABEL("\xE2\x81\xA6" "abc\xE2\x81\xA9", 0, "abc", false));
+	CHECK(LABEL("a\xE2\x80\x8F" "b", 0, "a\xE2\x80\x8F" "b", false));
 	CHECK(LABEL("a\xE2\x80\xA8" "b\xE2\x80\xA9" "c", 0, "a b c", false));
 	CHECK(LABEL("a\xE2\x80\xAF" "b\xE2\x81\x9F" "c", 0, "a b c", false));
 	CHECK(LABEL("\xEF\xBB\xBF" "Save", 0, "Save", false));
