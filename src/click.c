@@ -57,16 +57,23 @@ typedef enum ApField
 	AP_NUM_FIELDS
 } ApField;
 
-static const char *const field_names[AP_NUM_FIELDS] = {
-	"target_text",
-	"element_name",
-	"page_url",
-	"timestamp",
-	"timestamp_unix",
-	"session_replay_url",
-	"user_id",
-	"user_email",
-	"session_id"
+/* The keys of the recipe fields, with their lengths, in ApField order */
+#define AP_FIELD_KEY(name)	{name, sizeof(name) - 1}
+
+static const struct
+{
+	const char *name;
+	int			len;
+}			field_keys[AP_NUM_FIELDS] = {
+	AP_FIELD_KEY("target_text"),
+	AP_FIELD_KEY("element_name"),
+	AP_FIELD_KEY("page_url"),
+	AP_FIELD_KEY("timestamp"),
+	AP_FIELD_KEY("timestamp_unix"),
+	AP_FIELD_KEY("session_replay_url"),
+	AP_FIELD_KEY("user_id"),
+	AP_FIELD_KEY("user_email"),
+	AP_FIELD_KEY("session_id")
 };
 
 /*
@@ -283,12 +290,9 @@ lookup_field(const char *key, int len)
 	int			i;
 
 	for (i = 0; i < AP_NUM_FIELDS; i++)
-	{
-		const char *name = field_names[i];
-
-		if (strlen(name) == (size_t) len && memcmp(name, key, len) == 0)
+		if (field_keys[i].len == len &&
+			memcmp(field_keys[i].name, key, len) == 0)
 			return (ApField) i;
-	}
 	return AP_NUM_FIELDS;
 }
 
@@ -467,7 +471,7 @@ check_nesting(const ApElement *el, ApProblem *problem)
 		if (el->fields[i].nested)
 			return reject(problem, ERRCODE_SQL_JSON_SCALAR_REQUIRED,
 						  pstrdup("Each click field holds a string, a number or null."),
-						  "field \"%s\" is not a scalar", field_names[i]);
+						  "field \"%s\" is not a scalar", field_keys[i].name);
 	return true;
 }
 

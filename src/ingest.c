@@ -95,6 +95,8 @@ static void push_result(ApIngest *st, const char *status, int64 id,
 						const ApProblem *problem);
 static void push_string(JsonbParseState **state, JsonbIteratorToken tok,
 						const char *s);
+static void push_literal(JsonbParseState **state, JsonbIteratorToken tok,
+						 const char *s);
 static void push_int(JsonbParseState **state, int64 value);
 static Jsonb *finish_result(ApIngest *st);
 static void start_ingest(ApIngest *st, const char *body_note);
@@ -305,7 +307,7 @@ start_ingest(ApIngest *st, const char *body_note)
 	st->body_note = body_note;
 	st->known_month = AP_NO_MONTH;
 	pushJsonbValue(&st->results, WJB_BEGIN_OBJECT, NULL);
-	push_string(&st->results, WJB_KEY, "results");
+	push_literal(&st->results, WJB_KEY, "results");
 	pushJsonbValue(&st->results, WJB_BEGIN_ARRAY, NULL);
 }
 
@@ -455,32 +457,47 @@ push_result(ApIngest *st, const char *status, int64 id,
 	MemoryContext oldcxt = MemoryContextSwitchTo(st->callercxt);
 
 	pushJsonbValue(&st->results, WJB_BEGIN_OBJECT, NULL);
-	push_string(&st->results, WJB_KEY, "status");
-	push_string(&st->results, WJB_VALUE, status);
+	push_literal(&st->results, WJB_KEY, "status");
+	push_literal(&st->results, WJB_VALUE, status);
 	if (id != 0)
 	{
-		push_string(&st->results, WJB_KEY, "id");
+		push_literal(&st->results, WJB_KEY, "id");
 		push_int(&st->results, id);
 	}
 	if (problem != NULL && problem->sqlstate != 0)
 	{
-		push_string(&st->results, WJB_KEY, "code");
+		push_literal(&st->results, WJB_KEY, "code");
 		push_string(&st->results, WJB_VALUE,
 					unpack_sql_state(problem->sqlstate));
 	}
 	if (problem != NULL)
 	{
-		push_string(&st->results, WJB_KEY, "reason");
+		push_literal(&st->results, WJB_KEY, "reason");
 		push_string(&st->results, WJB_VALUE, problem->message);
 	}
 	if (problem != NULL && problem->detail != NULL)
 	{
-		push_string(&st->results, WJB_KEY, "detail");
+		push_literal(&st->results, WJB_KEY, "detail");
 		push_string(&st->results, WJB_VALUE, problem->detail);
 	}
 	pushJsonbValue(&st->results, WJB_END_OBJECT, NULL);
 
 	MemoryContextSwitchTo(oldcxt);
+}
+
+/*
+ * push_literal: push s, a string that lives as long as the program (a
+ * literal), as a key or a value, without copying it.
+ */
+static void
+push_literal(JsonbParseState **state, JsonbIteratorToken tok, const char *s)
+{
+	JsonbValue	v;
+
+	v.type = jbvString;
+	v.val.string.len = strlen(s);
+	v.val.string.val = (char *) s;
+	pushJsonbValue(state, tok, &v);
 }
 
 /*
@@ -518,13 +535,13 @@ finish_result(ApIngest *st)
 {
 	flush_batch(st);
 	pushJsonbValue(&st->results, WJB_END_ARRAY, NULL);
-	push_string(&st->results, WJB_KEY, "accepted");
+	push_literal(&st->results, WJB_KEY, "accepted");
 	push_int(&st->results, st->accepted);
-	push_string(&st->results, WJB_KEY, "duplicates");
+	push_literal(&st->results, WJB_KEY, "duplicates");
 	push_int(&st->results, st->duplicates);
-	push_string(&st->results, WJB_KEY, "rejected");
+	push_literal(&st->results, WJB_KEY, "rejected");
 	push_int(&st->results, st->rejected);
-	push_string(&st->results, WJB_KEY, "tests");
+	push_literal(&st->results, WJB_KEY, "tests");
 	push_int(&st->results, st->tests);
 	MemoryContextDelete(st->batchcxt);
 	return JsonbValueToJsonb(pushJsonbValue(&st->results, WJB_END_OBJECT,
