@@ -17,6 +17,7 @@ OBJS = \
 	src/ingest.o \
 	src/click.o \
 	src/click_store.o \
+	src/click_batch.o \
 	src/click_partitions.o \
 	src/url_rules.o \
 	src/canonical_url.o \

@@ -27,6 +27,7 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 
+#include "click_batch.h"
 #include "click_store.h"
 
 static SPIPlanPtr insert_click_plan = NULL;
@@ -47,7 +48,6 @@ static SPIPlanPtr prepare_kept(const char *sql, int nargs, Oid *argtypes);
 static SPIPlanPtr prepare_batch_plan(void);
 static void column_type(int col, ApColumnType *type);
 static Datum notes_as_text(Datum notes);
-static bool varlena_equal(Datum a, Datum b);
 static void match_returned(const ApClickRow *const *rows, int n,
 						   int64 *ids, bool *inserted);
 
@@ -379,89 +379,34 @@ ap_store_clicks(const ApClickRow *const *rows, int n, int64 *ids,
 }
 
 /*
- * varlena_equal: do two text or bytea values hold the same bytes, whatever
- * their headers?
- */
-static bool
-varlena_equal(Datum a, Datum b)
-{
-	struct varlena *x = PG_DETOAST_DATUM_PACKED(a);
-	struct varlena *y = PG_DETOAST_DATUM_PACKED(b);
-
-	return VARSIZE_ANY_EXHDR(x) == VARSIZE_ANY_EXHDR(y) &&
-		memcmp(VARDATA_ANY(x), VARDATA_ANY(y), VARSIZE_ANY_EXHDR(x)) == 0;
-}
-
-/*
  * match_returned: mark the rows of the batch that SPI_tuptable returned
  * (id, session_key, occurred_at, fingerprint) as inserted.  Each returned
  * row goes to the first unmarked row of the batch with the same key: when
- * a batch holds the same click twice, the first is the one stored.  Rows
- * are found through a hash of the fingerprint's first eight bytes, with
- * rows of equal hash chained in batch order.
+ * a batch holds the same click twice, the first is the one stored.
  */
 static void
 match_returned(const ApClickRow *const *rows, int n, int64 *ids,
 			   bool *inserted)
 {
-	int			size = 1;
-	int		   *head;
-	int		   *next = palloc(sizeof(int) * n);
+	ApBatchIndex index;
 	uint64		i;
-	int			r;
 
-	/* Open addressing over a power of two at least twice n */
-	while (size < 2 * n)
-		size <<= 1;
-	head = palloc(sizeof(int) * size);
-	memset(head, -1, sizeof(int) * size);
-	for (r = n - 1; r >= 0; r--)
-	{
-		uint64		h;
-		int			slot;
-
-		memcpy(&h, VARDATA_ANY(DatumGetByteaPP(rows[r]->values[AP_COL_FINGERPRINT])), sizeof(h));
-		slot = (int) (h & (size - 1));
-		while (head[slot] >= 0 &&
-			   memcmp(VARDATA_ANY(DatumGetByteaPP(rows[head[slot]]->values[AP_COL_FINGERPRINT])),
-					  &h, sizeof(h)) != 0)
-			slot = (slot + 1) & (size - 1);
-		next[r] = head[slot];
-		head[slot] = r;
-		inserted[r] = false;
-	}
-
+	ap_batch_index_build(&index, rows, n);
+	memset(inserted, 0, sizeof(bool) * n);
 	for (i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
 		TupleDesc	desc = SPI_tuptable->tupdesc;
 		bool		isnull;
 		int64		id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
-		text	   *key = DatumGetTextPP(SPI_getbinval(tup, desc, 2, &isnull));
-		TimestampTz at = DatumGetTimestampTz(SPI_getbinval(tup, desc, 3,
-														   &isnull));
-		bytea	   *fp = DatumGetByteaPP(SPI_getbinval(tup, desc, 4, &isnull));
-		uint64		h;
-		int			slot;
+		int			r;
 
-		memcpy(&h, VARDATA_ANY(fp), sizeof(h));
-		slot = (int) (h & (size - 1));
-		while (head[slot] >= 0 &&
-			   memcmp(VARDATA_ANY(DatumGetByteaPP(rows[head[slot]]->values[AP_COL_FINGERPRINT])),
-					  &h, sizeof(h)) != 0)
-			slot = (slot + 1) & (size - 1);
-		for (r = head[slot]; r >= 0; r = next[r])
-		{
-			const ApClickRow *row = rows[r];
-
-			if (!inserted[r] &&
-				DatumGetTimestampTz(row->values[AP_COL_OCCURRED_AT]) == at &&
-				varlena_equal(row->values[AP_COL_FINGERPRINT],
-							  PointerGetDatum(fp)) &&
-				varlena_equal(row->values[AP_COL_SESSION_KEY],
-							  PointerGetDatum(key)))
-				break;
-		}
+		r = ap_batch_find(&index, SPI_getbinval(tup, desc, 2, &isnull),
+						  DatumGetTimestampTz(SPI_getbinval(tup, desc, 3,
+															&isnull)),
+						  SPI_getbinval(tup, desc, 4, &isnull));
+		while (r >= 0 && inserted[r])
+			r = ap_batch_next_same(&index, r);
 		if (r < 0)
 			elog(ERROR, "inserted click %lld matches no row of the batch",
 				 (long long) id);
