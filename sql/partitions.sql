@@ -61,3 +61,17 @@ SET ROLE regress_autoplay_partitions;
 SELECT * FROM autoplay_drop_before('2030-01-01');
 RESET ROLE;
 DROP ROLE regress_autoplay_partitions;
+
+-- A new month's partition takes the CHECK constraints and generated
+-- columns the table was given after it was made
+ALTER TABLE autoplay.clicks ADD CONSTRAINT no_secret_labels
+	CHECK (label IS DISTINCT FROM 'secret');
+ALTER TABLE autoplay.clicks ADD COLUMN day date
+	GENERATED ALWAYS AS ((occurred_at AT TIME ZONE 'UTC')::date) STORED;
+SELECT autoplay_ingest('{"session_id": "1%3A2", "timestamp": "2025-07-04T12:00:00Z", "target_text": "Open"}')->'accepted';
+SELECT day FROM autoplay.clicks WHERE occurred_at < '2025-08-01';
+\set VERBOSITY terse
+SELECT autoplay_ingest('{"session_id": "1%3A2", "timestamp": "2025-06-04T12:00:00Z", "target_text": "secret"}');
+\set VERBOSITY default
+ALTER TABLE autoplay.clicks DROP CONSTRAINT no_secret_labels;
+ALTER TABLE autoplay.clicks DROP COLUMN day;

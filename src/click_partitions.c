@@ -98,7 +98,8 @@ create_partition(const char *name, int year, int month)
 	snprintf(from, sizeof(from), "%04d-%02d-01 00:00:00+00", year, month);
 	snprintf(to, sizeof(to), "%04d-%02d-01 00:00:00+00",
 			 month == 12 ? year + 1 : year, month == 12 ? 1 : month + 1);
-	rc = SPI_execute(psprintf("CREATE TABLE autoplay.%s (LIKE autoplay.clicks);"
+	rc = SPI_execute(psprintf("CREATE TABLE autoplay.%s (LIKE autoplay.clicks"
+							  " INCLUDING CONSTRAINTS INCLUDING GENERATED);"
 							  " ALTER TABLE autoplay.%s ADD CONSTRAINT %s_month"
 							  " CHECK (occurred_at >= '%s' AND occurred_at < '%s');"
 							  " ALTER TABLE autoplay.clicks ATTACH PARTITION autoplay.%s"
