@@ -353,6 +353,7 @@ looks_unrendered(const char *s, int len)
 {
 	static const char *const operators[] = {"var", "concat",
 	"toUnixTimestamp"};
+	const char *brace;
 	size_t		i;
 
 	for (i = 0; i < lengthof(operators); i++)
@@ -362,8 +363,9 @@ looks_unrendered(const char *s, int len)
 	if (len >= 8 && memcmp(s, "event.", 6) == 0 &&
 		s[6] >= '0' && s[6] <= '9')
 		return true;
-	for (i = 0; i + 1 < (size_t) len; i++)
-		if (s[i] == '{' && s[i + 1] == '{')
+	for (brace = memchr(s, '{', len); brace != NULL && brace + 1 < s + len;
+		 brace = memchr(brace + 1, '{', s + len - brace - 1))
+		if (brace[1] == '{')
 			return true;
 	return false;
 }
