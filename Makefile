@@ -18,6 +18,7 @@ OBJS = \
 	src/click.o \
 	src/click_store.o \
 	src/click_batch.o \
+	src/click_direct.o \
 	src/click_partitions.o \
 	src/url_rules.o \
 	src/canonical_url.o \
@@ -33,8 +34,9 @@ PGFILEDESC = "autoplay - FullStory click streams in PostgreSQL"
 
 REGRESS = setup times session_keys labels urls canonical_urls fields batches \
 	duplicates rejects raw_body samples email strict privileges partitions \
-	analytics actions hostile
-ISOLATION = concurrent_duplicate notify url_rules_reload partition_race
+	analytics actions hostile direct_insert
+ISOLATION = concurrent_duplicate notify url_rules_reload partition_race \
+	direct_insert_race
 EXTRA_CLEAN = results output_iso tmp_check regression.diffs regression.out
 
 PG_CONFIG ?= pg_config

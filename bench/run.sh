@@ -350,7 +350,8 @@ measure_start=$SECONDS
 main_sql="SELECT autoplay_ingest(body) -> 'accepted' FROM bench.arrays WHERE name = 'main';"
 twin_sql="SELECT twin.ingest(body) -> 'accepted' FROM bench.arrays WHERE name = 'main';"
 copy_sql="COPY bench_copy.clicks FROM '$io/clicks.bin' WITH (FORMAT binary);"
-t_c=() t_dup=() t_twin=() t_copy=()
+insert_sql="SET autoplay.direct_insert = off; $main_sql"
+t_c=() t_dup=() t_twin=() t_copy=() t_insert=()
 run_c() {
 	fresh autoplay
 	t_c+=("$(timed "$main_sql")")
@@ -367,7 +368,11 @@ run_copy() {
 	fresh bench_copy
 	t_copy+=("$(timed "$copy_sql")")
 }
-order=(run_c run_twin run_copy)
+run_c_insert() {
+	fresh autoplay
+	t_insert+=("$(timed "$insert_sql")")
+}
+order=(run_c run_twin run_copy run_c_insert)
 for round in $(seq 1 $rounds); do
 	say "bulk round $round of $rounds: ${order[*]}"
 	for step in "${order[@]}"; do
@@ -379,6 +384,7 @@ m_c=$(median "${t_c[@]}")
 m_dup=$(median "${t_dup[@]}")
 m_twin=$(median "${t_twin[@]}")
 m_copy=$(median "${t_copy[@]}")
+m_insert=$(median "${t_insert[@]}")
 
 # One array of 1,000 against 1,000 calls of one, each call its own
 # transaction, as one request each would be
@@ -508,6 +514,7 @@ echo "  autoplay_ingest, one array:       $(per_second "$payloads" "$m_c") paylo
 echo "  twin.ingest (PL/pgSQL), same:     $(per_second "$payloads" "$m_twin") payloads/s (s: ${t_twin[*]})"
 echo "  autoplay_ingest, all duplicates:  $(per_second "$payloads" "$m_dup") payloads/s (s: ${t_dup[*]})"
 echo "  COPY FROM of the $rows rows:  $(per_second "$rows" "$m_copy") rows/s (s: ${t_copy[*]}); autoplay_ingest: $(per_second "$rows" "$m_c") rows/s"
+echo "  with autoplay.direct_insert = off (INSERT ... ON CONFLICT): $(per_second "$payloads" "$m_insert") payloads/s (s: ${t_insert[*]}), $(ratio "$m_copy" "$m_insert") of COPY"
 echo "  1,000 in one array (s):           ${t_batch[*]}"
 echo "  1,000 single calls (s):           ${t_single[*]}"
 if [ -n "${figure[gateway_vs_pgbench]:-}" ]; then

@@ -25,6 +25,7 @@ int			autoplay_email_policy = AP_EMAIL_KEEP;
 char	   *autoplay_email_key = NULL;
 int			autoplay_max_label_length = 256;
 bool		autoplay_notify = true;
+bool		autoplay_direct_insert = true;
 bool		autoplay_create_partitions = true;
 char	   *autoplay_product_id = NULL;
 
@@ -100,6 +101,18 @@ _PG_init(void)
 							 "in turn; turn this off for the fastest bulk "
 							 "loads when nobody listens.",
 							 &autoplay_notify,
+							 true,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("autoplay.direct_insert",
+							 "Write batches of clicks straight into the "
+							 "partitions, as COPY does.",
+							 "Off stores every batch with INSERT ... ON "
+							 "CONFLICT, which is slower and stores the same "
+							 "rows.",
+							 &autoplay_direct_insert,
 							 true,
 							 PGC_USERSET,
 							 0,

@@ -26,6 +26,7 @@ extern int	autoplay_email_policy;
 extern char *autoplay_email_key;
 extern int	autoplay_max_label_length;
 extern bool autoplay_notify;
+extern bool autoplay_direct_insert;
 extern bool autoplay_create_partitions;
 extern char *autoplay_product_id;
 

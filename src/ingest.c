@@ -38,6 +38,7 @@
 
 #include "autoplay.h"
 #include "click.h"
+#include "click_direct.h"
 #include "click_partitions.h"
 #include "click_store.h"
 #include "json_repair.h"
@@ -72,6 +73,8 @@ typedef struct ApIngest
 	TimestampTz received_at;
 	const char *body_note;		/* a note for every click, or NULL */
 	int32		known_month;	/* last partition month checked */
+	ApDirect   *direct;			/* for writing large batches directly */
+	bool		direct_tried;	/* was the direct path set up (or refused)? */
 	int64		accepted;
 	int64		duplicates;
 	int64		rejected;
@@ -91,6 +94,7 @@ static void record_problem(ApIngest *st, const char *status,
 						   const ApProblem *problem, Jsonb *payload,
 						   bytea *raw_body);
 static void flush_batch(ApIngest *st);
+static bool store_directly(ApIngest *st, int64 *ids, bool *inserted);
 static void push_result(ApIngest *st, const char *status, int64 id,
 						const ApProblem *problem);
 static void push_string(JsonbParseState **state, JsonbIteratorToken tok,
@@ -284,6 +288,8 @@ ingest_body(Jsonb *body, const char *body_note)
 	}
 
 	flush_batch(&st);
+	if (st.direct != NULL)
+		ap_direct_end(st.direct);
 	if (st.duplicates > 0)
 		ap_store_duplicates(st.received_at, st.duplicates);
 	ap_store_end();
@@ -352,8 +358,33 @@ ingest_element(ApIngest *st, const JsonbValue *element)
 }
 
 /*
+ * store_directly: write the batch's clicks as COPY does, when the batch is
+ * large enough for that to pay and the table allows it.  Returns false,
+ * having stored nothing, otherwise.
+ */
+static bool
+store_directly(ApIngest *st, int64 *ids, bool *inserted)
+{
+	if (st->nrows < AP_DIRECT_MIN_ROWS || !autoplay_direct_insert)
+		return false;
+	if (!st->direct_tried)
+	{
+		MemoryContext oldcxt = MemoryContextSwitchTo(st->callercxt);
+
+		st->direct = ap_direct_begin(AP_BATCH_SIZE);
+		st->direct_tried = true;
+		MemoryContextSwitchTo(oldcxt);
+	}
+	return st->direct != NULL &&
+		ap_direct_store_clicks(st->direct,
+							   (const ApClickRow *const *) st->rows,
+							   st->nrows, ids, inserted);
+}
+
+/*
  * flush_batch: insert the batch's clicks in one statement (a single click
- * through the one-row plan), then report every element of the batch in
+ * through the one-row plan, a large batch straight into the partitions
+ * when it can), then report every element of the batch in
  * order and free the batch's memory.  Needs SPI only when clicks wait.
  */
 static void
@@ -365,7 +396,7 @@ flush_batch(ApIngest *st)
 
 	if (st->nrows == 1)
 		inserted[0] = ap_store_click(st->rows[0], &ids[0]);
-	else if (st->nrows > 1)
+	else if (st->nrows > 1 && !store_directly(st, ids, inserted))
 		ap_store_clicks((const ApClickRow *const *) st->rows, st->nrows,
 						ids, inserted);
 
