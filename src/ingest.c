@@ -73,6 +73,7 @@ typedef struct ApIngest
 	TimestampTz received_at;
 	const char *body_note;		/* a note for every click, or NULL */
 	int32		known_month;	/* last partition month checked */
+	pg_cryptohash_ctx *sha256;	/* for every click's fingerprint */
 	ApDirect   *direct;			/* for writing large batches directly */
 	bool		direct_tried;	/* was the direct path set up (or refused)? */
 	int64		accepted;
@@ -312,6 +313,11 @@ start_ingest(ApIngest *st, const char *body_note)
 	st->received_at = GetCurrentTransactionStartTimestamp();
 	st->body_note = body_note;
 	st->known_month = AP_NO_MONTH;
+	st->sha256 = pg_cryptohash_create(PG_SHA256);
+	if (st->sha256 == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory")));
 	pushJsonbValue(&st->results, WJB_BEGIN_OBJECT, NULL);
 	push_literal(&st->results, WJB_KEY, "results");
 	pushJsonbValue(&st->results, WJB_BEGIN_ARRAY, NULL);
@@ -331,7 +337,7 @@ ingest_element(ApIngest *st, const JsonbValue *element)
 	MemoryContext oldcxt = MemoryContextSwitchTo(st->batchcxt);
 
 	switch (ap_normalize_click(element, st->received_at, st->body_note,
-							   &row, &problem))
+							   st->sha256, &row, &problem))
 	{
 		case AP_CLICK_OK:
 			ap_partition_ensure(DatumGetTimestampTz(row.values[AP_COL_OCCURRED_AT]),
@@ -575,6 +581,7 @@ finish_result(ApIngest *st)
 	push_literal(&st->results, WJB_KEY, "tests");
 	push_int(&st->results, st->tests);
 	MemoryContextDelete(st->batchcxt);
+	pg_cryptohash_free(st->sha256);
 	return JsonbValueToJsonb(pushJsonbValue(&st->results, WJB_END_OBJECT,
 											NULL));
 }
