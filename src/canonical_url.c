@@ -150,29 +150,39 @@ bool
 ap_canonical_url(const char *url, size_t len, char *out, size_t *out_len)
 {
 	ApUrl		parts;
+
+	if (!ap_parse_url(url, len, &parts))
+		return false;
+	ap_canonical_url_parts(&parts, out, out_len);
+	return true;
+}
+
+/*
+ * ap_canonical_url_parts: see canonical_url.h.
+ */
+void
+ap_canonical_url_parts(const ApUrl *parts, char *out, size_t *out_len)
+{
 	size_t		at = 0;
 	size_t		path_at;
 	const char *seg;
 	const char *end;
 
-	if (!ap_parse_url(url, len, &parts))
-		return false;
-
 	/* scheme://host[:port], lowercased, default port dropped */
-	at = append_lower(out, at, parts.scheme.start, parts.scheme.len);
+	at = append_lower(out, at, parts->scheme.start, parts->scheme.len);
 	memcpy(out + at, "://", 3);
 	at += 3;
-	at = append_lower(out, at, parts.host.start, parts.host.len);
-	if (parts.port.start != NULL && !parts.port_is_default)
+	at = append_lower(out, at, parts->host.start, parts->host.len);
+	if (parts->port.start != NULL && !parts->port_is_default)
 	{
 		out[at++] = ':';
-		memcpy(out + at, parts.port.start, parts.port.len);
-		at += parts.port.len;
+		memcpy(out + at, parts->port.start, parts->port.len);
+		at += parts->port.len;
 	}
 
 	/* The path, segment by segment, ids collapsed */
-	seg = parts.path.start ? parts.path.start + 1 : NULL;
-	end = parts.path.start ? parts.path.start + parts.path.len : NULL;
+	seg = parts->path.start ? parts->path.start + 1 : NULL;
+	end = parts->path.start ? parts->path.start + parts->path.len : NULL;
 	path_at = at;
 	out[at++] = '/';
 	while (seg != NULL && seg < end)
@@ -201,5 +211,4 @@ ap_canonical_url(const char *url, size_t len, char *out, size_t *out_len)
 		at--;
 	out[at] = '\0';
 	*out_len = at;
-	return true;
 }

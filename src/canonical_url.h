@@ -20,6 +20,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "parse_url.h"
+
 /* Output never exceeds this many bytes for an input of len bytes */
 #define AP_CANONICAL_URL_BOUND(len)	((len) * 3 + 2)
 
@@ -40,6 +42,14 @@
  */
 extern bool ap_canonical_url(const char *url, size_t len, char *out,
 							 size_t *out_len);
+
+/*
+ * ap_canonical_url_parts: the same for a URL that ap_parse_url has already
+ * split into *parts; out must hold AP_CANONICAL_URL_BOUND of the URL's
+ * length.
+ */
+extern void ap_canonical_url_parts(const ApUrl *parts, char *out,
+								   size_t *out_len);
 
 /* ap_is_dynamic_segment: the rule above, for one segment s[0..len) */
 extern bool ap_is_dynamic_segment(const char *s, size_t len);

@@ -129,9 +129,10 @@ static bool time_problem(ApTimeStatus status, const char *field,
 static void fill_text(ApClickRow *row, ApClickColumn col,
 					  const ApFieldValue *f);
 static void fill_label(ApClickRow *row, const ApElement *el, ApNotes *notes);
-static void fill_page(ApClickRow *row, const ApFieldValue *url,
-					  ApNotes *notes);
-static void fill_canonical(ApClickRow *row, const ApFieldValue *url);
+static bool fill_page(ApClickRow *row, const ApFieldValue *url,
+					  ApNotes *notes, ApUrl *parts);
+static void fill_canonical(ApClickRow *row, const ApFieldValue *url,
+						   const ApUrl *parts);
 static void fill_fingerprint(ApClickRow *row, const ApElement *el,
 							 int64 unix_usec, Jsonb *extra,
 							 pg_cryptohash_ctx *sha256);
@@ -157,6 +158,7 @@ ap_normalize_click(const JsonbValue *element, TimestampTz received_at,
 	ApElement	el;
 	ApSessionKey key;
 	ApNotes		notes = {{0}, 0};
+	ApUrl		url;
 	int64		unix_usec;
 	Jsonb	   *extra = NULL;
 
@@ -205,8 +207,9 @@ ap_normalize_click(const JsonbValue *element, TimestampTz received_at,
 	fill_text(row, AP_COL_TARGET_TEXT, &el.fields[AP_F_TARGET_TEXT]);
 	fill_text(row, AP_COL_ELEMENT_NAME, &el.fields[AP_F_ELEMENT_NAME]);
 	fill_label(row, &el, &notes);
-	fill_page(row, &el.fields[AP_F_PAGE_URL], &notes);
-	fill_canonical(row, &el.fields[AP_F_PAGE_URL]);
+	fill_canonical(row, &el.fields[AP_F_PAGE_URL],
+				   fill_page(row, &el.fields[AP_F_PAGE_URL], &notes, &url) ?
+				   &url : NULL);
 	fill_text(row, AP_COL_REPLAY_URL, &el.fields[AP_F_REPLAY_URL]);
 	fill_text(row, AP_COL_USER_ID, &el.fields[AP_F_USER_ID]);
 	row->isnull[AP_COL_USER_EMAIL] = true;
@@ -681,13 +684,17 @@ fill_label(ApClickRow *row, const ApElement *el, ApNotes *notes)
  * fill_page: page_url and its parts.  The host is lowercased and carries
  * its port unless that is the scheme's default, like location.host; a URL
  * with a host but no path has the path "/".  A URL that cannot be parsed
- * is kept, with its parts NULL and a note.
+ * is kept, with its parts NULL and a note.  Returns whether the URL was
+ * parsed, into *parts.
  */
-static void
-fill_page(ApClickRow *row, const ApFieldValue *url, ApNotes *notes)
+static bool
+fill_page(ApClickRow *row, const ApFieldValue *url, ApNotes *notes,
+		  ApUrl *parts)
 {
-	ApUrl		parts;
-	StringInfoData host;
+	bool		show_port;
+	size_t		len;
+	text	   *host;
+	char	   *at;
 	size_t		i;
 
 	fill_text(row, AP_COL_PAGE_URL, url);
@@ -696,54 +703,59 @@ fill_page(ApClickRow *row, const ApFieldValue *url, ApNotes *notes)
 	row->isnull[AP_COL_PAGE_QUERY] = true;
 	row->isnull[AP_COL_PAGE_FRAGMENT] = true;
 	if (url->text == NULL)
-		return;
-	if (!ap_parse_url(url->text, url->len, &parts))
+		return false;
+	if (!ap_parse_url(url->text, url->len, parts))
 	{
 		add_note(notes, "page_url is not an absolute URL; its parts are NULL");
-		return;
+		return false;
 	}
 
 	/* host[:port], lowercased */
-	initStringInfo(&host);
-	for (i = 0; i < parts.host.len; i++)
-		appendStringInfoChar(&host, pg_ascii_tolower((unsigned char) parts.host.start[i]));
-	if (parts.port.start != NULL && !parts.port_is_default)
+	show_port = parts->port.start != NULL && !parts->port_is_default;
+	len = parts->host.len + (show_port ? 1 + parts->port.len : 0);
+	host = palloc(VARHDRSZ + len);
+	SET_VARSIZE(host, VARHDRSZ + len);
+	at = VARDATA(host);
+	for (i = 0; i < parts->host.len; i++)
+		*at++ = pg_ascii_tolower((unsigned char) parts->host.start[i]);
+	if (show_port)
 	{
-		appendStringInfoChar(&host, ':');
-		appendBinaryStringInfo(&host, parts.port.start, parts.port.len);
+		*at++ = ':';
+		memcpy(at, parts->port.start, parts->port.len);
 	}
 	row->isnull[AP_COL_PAGE_HOST] = false;
-	row->values[AP_COL_PAGE_HOST] =
-		PointerGetDatum(cstring_to_text_with_len(host.data, host.len));
+	row->values[AP_COL_PAGE_HOST] = PointerGetDatum(host);
 
 	/* path, query and fragment as written */
 	row->isnull[AP_COL_PAGE_PATH] = false;
-	row->values[AP_COL_PAGE_PATH] = PointerGetDatum(parts.path.start ?
-													cstring_to_text_with_len(parts.path.start, parts.path.len) :
+	row->values[AP_COL_PAGE_PATH] = PointerGetDatum(parts->path.start ?
+													cstring_to_text_with_len(parts->path.start, parts->path.len) :
 													cstring_to_text("/"));
-	if (parts.query.start != NULL && parts.query.len > 0)
+	if (parts->query.start != NULL && parts->query.len > 0)
 	{
 		row->isnull[AP_COL_PAGE_QUERY] = false;
 		row->values[AP_COL_PAGE_QUERY] =
-			PointerGetDatum(cstring_to_text_with_len(parts.query.start,
-													 parts.query.len));
+			PointerGetDatum(cstring_to_text_with_len(parts->query.start,
+													 parts->query.len));
 	}
-	if (parts.fragment.start != NULL && parts.fragment.len > 0)
+	if (parts->fragment.start != NULL && parts->fragment.len > 0)
 	{
 		row->isnull[AP_COL_PAGE_FRAGMENT] = false;
 		row->values[AP_COL_PAGE_FRAGMENT] =
-			PointerGetDatum(cstring_to_text_with_len(parts.fragment.start,
-													 parts.fragment.len));
+			PointerGetDatum(cstring_to_text_with_len(parts->fragment.start,
+													 parts->fragment.len));
 	}
+	return true;
 }
 
 /*
  * fill_canonical: page_canonical, from the first matching user rule in
- * autoplay.url_rules, else the built-in canonical form; NULL when there is
- * no URL or it cannot be parsed.  fill_page must have run.
+ * autoplay.url_rules, else the built-in canonical form of the URL parsed
+ * into *parts; NULL when there is no URL, or no rule matches and parts is
+ * NULL because it could not be parsed.  fill_page must have run.
  */
 static void
-fill_canonical(ApClickRow *row, const ApFieldValue *url)
+fill_canonical(ApClickRow *row, const ApFieldValue *url, const ApUrl *parts)
 {
 	text	   *ruled;
 	char	   *canonical;
@@ -761,9 +773,10 @@ fill_canonical(ApClickRow *row, const ApFieldValue *url)
 		return;
 	}
 
-	canonical = palloc(AP_CANONICAL_URL_BOUND(url->len));
-	if (!ap_canonical_url(url->text, url->len, canonical, &len))
+	if (parts == NULL)
 		return;
+	canonical = palloc(AP_CANONICAL_URL_BOUND(url->len));
+	ap_canonical_url_parts(parts, canonical, &len);
 	row->isnull[AP_COL_PAGE_CANONICAL] = false;
 	row->values[AP_COL_PAGE_CANONICAL] =
 		PointerGetDatum(cstring_to_text_with_len(canonical, len));
