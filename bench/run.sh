@@ -50,6 +50,9 @@ started_at=$SECONDS
 seed=${AUTOPLAY_BENCH_SEED:-42}
 first_port=${AUTOPLAY_BENCH_PORT:-54500}
 gw_threads=${AUTOPLAY_BENCH_GW_THREADS:-4}
+# The gateway's own default: fewer database connections than concurrent
+# requests is what lets requests queue and share a commit
+gw_pool=${AUTOPLAY_BENCH_GW_POOL:-4}
 pg_user=${AUTOPLAY_PG_USER:-postgres}
 if [ -n "${QUICK:-}" ] && [ "${QUICK}" != 0 ]; then
 	mode=quick
@@ -64,7 +67,7 @@ else
 	load_rounds=3
 	fixed_seconds=30
 fi
-rounds=3
+rounds=5
 connections=16
 work=""
 pgdir=""
@@ -405,11 +408,11 @@ figure[batch_vs_single]=$(ratio "$m_single" "$m_batch")
 figure[duplicate_vs_fresh]=$(ratio "$m_c" "$m_dup")
 
 # 3. The gateway, when it is there
-# start_gateway: run the gateway as the server user on $gw_port, with one
-# database connection per load connection; false when it does not answer
+# start_gateway POOL: run the gateway as the server user on $gw_port, with
+# POOL database connections; false when it does not answer
 start_gateway() {
 	AUTOPLAY_TOKEN=$token as_server_user "$gateway" \
-		--listen "127.0.0.1:$gw_port" --dsn "$dsn" --pool "$connections" \
+		--listen "127.0.0.1:$gw_port" --dsn "$dsn" --pool "$1" \
 		--threads "$gw_threads" --grace 5 >>"$work/gateway.log" 2>&1 &
 	gateway_pid=$!
 	for _ in $(seq 100); do
@@ -427,9 +430,10 @@ stop_gateway() {
 	gateway_pid=""
 }
 
-# load_round NAME: wrk posting to the gateway, then pgbench calling
-# autoplay_ingest, each into emptied tables; appends requests/s to
-# wrk_rps and calls/s to pgbench_tps, and wrk's non-2xx count to non2xx
+# load_round NAME [gateway-only]: wrk posting to the gateway, then (unless
+# gateway-only) pgbench calling autoplay_ingest, each into emptied tables;
+# appends requests/s to wrk_rps and calls/s to pgbench_tps, and wrk's
+# non-2xx count to non2xx
 load_round() {
 	fresh autoplay
 	AUTOPLAY_TOKEN=$token wrk -t 2 -c "$connections" -d "${load_seconds}s" \
@@ -438,6 +442,7 @@ load_round() {
 		die "wrk failed: $(cat "$work/wrk-$1.log")"
 	wrk_rps+=("$(awk '/^Requests\/sec:/ { print $2 }' "$work/wrk-$1.log")")
 	non2xx+=("$(awk '/Non-2xx/ { n = $5 } END { print n + 0 }' "$work/wrk-$1.log")")
+	[ "${2:-}" = gateway-only ] && return
 	fresh autoplay
 	pgbench -n -h "$pgdir" -p "$pg_port" -U "$superuser" -c "$connections" \
 		-j 2 -T "$load_seconds" -M prepared -D n="$payloads" \
@@ -458,7 +463,7 @@ else
 	gw_port=$(free_port $((pg_port + 1)))
 	token=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
 	dsn="host=$pgdir port=$pg_port dbname=postgres user=bench_gateway"
-	if ! start_gateway; then
+	if ! start_gateway "$gw_pool"; then
 		sed 's/^/  gateway: /' "$work/gateway.log" >&2
 		no_gateway "the gateway did not answer GET /healthz with 200"
 	fi
@@ -487,13 +492,24 @@ if [ -z "${why_na[gateway_vs_pgbench]:-}" ]; then
 	figure[gateway_p50_ms]=$(awk '/^p50_ms:/ { printf "%.2f", $2 }' "$work/fixed.log")
 	figure[gateway_p99_ms]=$(awk '/^p99_ms:/ { printf "%.2f", $2 }' "$work/fixed.log")
 
+	# Diagnosis, not a figure: with one database connection per load
+	# connection, every request finds a connection free and no group
+	# commit forms, so the gateway runs one transaction per request, as
+	# pgbench does
+	say "one more load round with --pool $connections"
+	stop_gateway
+	start_gateway "$connections" || die "the gateway did not come back"
+	wrk_rps=() pgbench_tps=()
+	load_round wide gateway-only
+	wide_rps=${wrk_rps[0]}
+
 	# Diagnosis, not a figure: NOTIFY makes commits take turns, each with
-	# its WAL flush, so with it on both sides run at about one commit per
-	# fsync; one more round with it off shows what the gateway itself costs
+	# its WAL flush; one more round with it off shows the two sides when
+	# commits do not queue
 	say "one more load round with autoplay.notify = off"
 	stop_gateway
 	psql_su -c "ALTER ROLE bench_gateway SET autoplay.notify = off" >/dev/null
-	start_gateway || die "the gateway did not come back"
+	start_gateway "$gw_pool" || die "the gateway did not come back"
 	wrk_rps=() pgbench_tps=()
 	PGOPTIONS="-c autoplay.notify=off" load_round quiet
 	quiet_rps=${wrk_rps[0]}
@@ -518,7 +534,8 @@ echo "  with autoplay.direct_insert = off (INSERT ... ON CONFLICT): $(per_second
 echo "  1,000 in one array (s):           ${t_batch[*]}"
 echo "  1,000 single calls (s):           ${t_single[*]}"
 if [ -n "${figure[gateway_vs_pgbench]:-}" ]; then
-	echo "  gateway peak (wrk):               ${gw_peaks[*]} requests/s (non-2xx answers: ${gw_non2xx[*]}: the rejected bodies)"
+	echo "  gateway peak (wrk), --pool $gw_pool:     ${gw_peaks[*]} requests/s (non-2xx answers: ${gw_non2xx[*]}: the rejected bodies)"
+	echo "  gateway with --pool $connections:         $wide_rps requests/s (one transaction per request)"
 	echo "  pgbench, autoplay_ingest:         ${gw_tps[*]} calls/s"
 	echo "  with autoplay.notify = off:       gateway $quiet_rps requests/s, pgbench $quiet_tps calls/s (ratio $(ratio "$quiet_rps" "$quiet_tps"))"
 	sed -n 's/^\(sent\|non_2xx\|errors\|achieved_rps\|max_ms\|service_p99_ms\): /  fixed rate \1: /p' "$work/fixed.log"
