@@ -81,6 +81,7 @@ typedef struct DirectPartition
 	TupleTableSlot **slots;		/* made on first use, kept for the call */
 	int		   *rows;			/* index in the batch of each slot's row */
 	int			nslots;			/* slots holding rows of this batch */
+	BulkInsertState bistate;	/* its ring of buffers, kept for the call */
 } DirectPartition;
 
 /* The executor state of one call */
@@ -125,6 +126,7 @@ static void remember_stored(ApDirect *d, const ApClickRow *const *rows);
 static bool add_hash(uint64 *table, int size, uint64 hash);
 static void write_partition(ApDirect *d, DirectPartition *part,
 							bool *inserted);
+static void forget_bulk_states(ApDirect *d);
 
 /*
  * ap_direct_begin: the state for writing a call's batches of at most
@@ -164,6 +166,10 @@ ap_direct_begin(int capacity)
 void
 ap_direct_end(ApDirect *d)
 {
+	int			i;
+
+	for (i = 0; i < d->nparts; i++)
+		FreeBulkInsertState(d->parts[i].bistate);
 	ExecResetTupleTable(d->estate->es_tupleTable, false);
 	if (d->proute != NULL)
 		ExecCleanupTupleRouting(d->mtstate, d->proute);
@@ -438,6 +444,7 @@ partition_of(ApDirect *d, ResultRelInfo *rri)
 	part->slots = palloc0(sizeof(TupleTableSlot *) * d->capacity);
 	part->rows = palloc(sizeof(int) * d->capacity);
 	part->nslots = 0;
+	part->bistate = GetBulkInsertState();
 	return part;
 }
 
@@ -549,6 +556,7 @@ write_batch(ApDirect *d, int n, bool *inserted)
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(cxt);
 		CurrentResourceOwner = owner;
+		forget_bulk_states(d);
 		if (edata->sqlerrcode != ERRCODE_UNIQUE_VIOLATION)
 			ReThrowError(edata);
 		FreeErrorData(edata);
@@ -572,7 +580,10 @@ write_partition(ApDirect *d, DirectPartition *part, bool *inserted)
 	if (part->nslots == 0)
 		return;
 	table_multi_insert(part->rri->ri_RelationDesc, part->slots, part->nslots,
-					   GetCurrentCommandId(true), 0, NULL);
+					   GetCurrentCommandId(true), 0, part->bistate);
+
+	/* A pin may not outlive the subtransaction; the ring stays */
+	ReleaseBulkInsertStatePin(part->bistate);
 
 	for (i = 0; i < part->nslots; i++)
 	{
@@ -584,6 +595,21 @@ write_partition(ApDirect *d, DirectPartition *part, bool *inserted)
 		list_free(recheck);
 		inserted[part->rows[i]] = true;
 	}
+}
+
+/*
+ * forget_bulk_states: after a rolled back write, give each partition a new
+ * bulk insert state.  The rollback released the buffer pin that a state
+ * may still name, so the old ones must not be freed, only left to the
+ * call's memory.
+ */
+static void
+forget_bulk_states(ApDirect *d)
+{
+	int			i;
+
+	for (i = 0; i < d->nparts; i++)
+		d->parts[i].bistate = GetBulkInsertState();
 }
 
 /*
