@@ -325,6 +325,7 @@ route_batch(ApDirect *d, const ApClickRow *const *rows, int n, int64 *ids,
 		DirectPartition *part;
 		TupleTableSlot *slot;
 		TupleConstr *constr;
+		bool		resent;
 
 		/* A later copy of an earlier row of the batch */
 		if (ap_batch_find(&index, row->values[AP_COL_SESSION_KEY],
@@ -341,12 +342,16 @@ route_batch(ApDirect *d, const ApClickRow *const *rows, int n, int64 *ids,
 			return false;
 		slot = partition_slot(d, part);
 
-		/* Probe when told to, and where a duplicate is likely */
-		if ((d->probe || i == 0 ||
-			 stored_may_hold(d, row->values[AP_COL_FINGERPRINT])) &&
-			already_stored(d, rri, slot))
+		/*
+		 * Probe when told to, and where a duplicate is likely.  A row that
+		 * an earlier call stored means more of them may be; a resend of a
+		 * row this call wrote says nothing about the others.
+		 */
+		resent = stored_may_hold(d, row->values[AP_COL_FINGERPRINT]);
+		if ((d->probe || i == 0 || resent) && already_stored(d, rri, slot))
 		{
-			d->probe = true;
+			if (!resent)
+				d->probe = true;
 			continue;
 		}
 
