@@ -31,6 +31,7 @@
 #include "commands/async.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
+#include "utils/hsearch.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
 #include "utils/numeric.h"
@@ -42,6 +43,7 @@
 #include "click_partitions.h"
 #include "click_store.h"
 #include "json_repair.h"
+#include "parse_session.h"
 #include "url_rules.h"
 
 /* Arrays and objects nested deeper than this make a body unreadable */
@@ -75,6 +77,7 @@ typedef struct ApIngest
 	int32		known_month;	/* last partition month checked */
 	pg_cryptohash_ctx *sha256;	/* for every click's fingerprint */
 	ApDirect   *direct;			/* for writing large batches directly */
+	HTAB	   *notified;		/* session keys notified, or NULL */
 	bool		direct_tried;	/* was the direct path set up (or refused)? */
 	int64		accepted;
 	int64		duplicates;
@@ -96,6 +99,7 @@ static void record_problem(ApIngest *st, const char *status,
 						   bytea *raw_body);
 static void flush_batch(ApIngest *st);
 static bool store_directly(ApIngest *st, int64 *ids, bool *inserted);
+static void notify_session(ApIngest *st, Datum session_key);
 static void push_result(ApIngest *st, const char *status, int64 id,
 						const ApProblem *problem);
 static void push_string(JsonbParseState **state, JsonbIteratorToken tok,
@@ -425,8 +429,7 @@ flush_batch(ApIngest *st)
 		}
 		st->accepted++;
 		if (autoplay_notify)
-			Async_Notify("autoplay_clicks",
-						 TextDatumGetCString(row->values[AP_COL_SESSION_KEY]));
+			notify_session(st, row->values[AP_COL_SESSION_KEY]);
 		push_result(st, "accepted", ids[slot->row], NULL);
 	}
 
@@ -435,6 +438,37 @@ flush_batch(ApIngest *st)
 	st->nslots = 0;
 	st->nrows = 0;
 	MemoryContextReset(st->batchcxt);
+}
+
+/*
+ * notify_session: queue NOTIFY autoplay_clicks for the session of a click
+ * stored, once per session and call.  PostgreSQL would fold the repeats
+ * into one notification at commit anyway, but building each costs more
+ * than looking the key up here.
+ */
+static void
+notify_session(ApIngest *st, Datum session_key)
+{
+	text	   *key = DatumGetTextPP(session_key);
+	char		name[AP_SESSION_KEY_MAX + 1];
+	int			len = Min(VARSIZE_ANY_EXHDR(key), AP_SESSION_KEY_MAX);
+	bool		found;
+
+	if (st->notified == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = AP_SESSION_KEY_MAX + 1;
+		ctl.entrysize = AP_SESSION_KEY_MAX + 1;
+		ctl.hcxt = st->callercxt;
+		st->notified = hash_create("autoplay notified sessions", 64, &ctl,
+								   HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+	}
+	memcpy(name, VARDATA_ANY(key), len);
+	name[len] = '\0';
+	hash_search(st->notified, name, HASH_ENTER, &found);
+	if (!found)
+		Async_Notify("autoplay_clicks", name);
 }
 
 /*

@@ -20,6 +20,9 @@
 
 #define AP_SESSION_ID_MAX	64
 
+/* Longest session key, device_id ":" session_id, in bytes */
+#define AP_SESSION_KEY_MAX	(2 * AP_SESSION_ID_MAX + 1)
+
 typedef enum ApSessionStatus
 {
 	AP_SESSION_OK = 0,
