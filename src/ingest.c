@@ -77,7 +77,9 @@ typedef struct ApIngest
 	int32		known_month;	/* last partition month checked */
 	pg_cryptohash_ctx *sha256;	/* for every click's fingerprint */
 	ApDirect   *direct;			/* for writing large batches directly */
-	HTAB	   *notified;		/* session keys notified, or NULL */
+	/* Sessions notified: the first, or "", then the others, or NULL */
+	char		first_notified[AP_SESSION_KEY_MAX + 1];
+	HTAB	   *notified;
 	bool		direct_tried;	/* was the direct path set up (or refused)? */
 	int64		accepted;
 	int64		duplicates;
@@ -454,6 +456,18 @@ notify_session(ApIngest *st, Datum session_key)
 	int			len = Min(VARSIZE_ANY_EXHDR(key), AP_SESSION_KEY_MAX);
 	bool		found;
 
+	memcpy(name, VARDATA_ANY(key), len);
+	name[len] = '\0';
+
+	/* The first session goes without a table: most calls have only one */
+	if (st->first_notified[0] == '\0')
+	{
+		strcpy(st->first_notified, name);
+		Async_Notify("autoplay_clicks", name);
+		return;
+	}
+	if (strcmp(st->first_notified, name) == 0)
+		return;
 	if (st->notified == NULL)
 	{
 		HASHCTL		ctl;
@@ -464,8 +478,6 @@ notify_session(ApIngest *st, Datum session_key)
 		st->notified = hash_create("autoplay notified sessions", 64, &ctl,
 								   HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
 	}
-	memcpy(name, VARDATA_ANY(key), len);
-	name[len] = '\0';
 	hash_search(st->notified, name, HASH_ENTER, &found);
 	if (!found)
 		Async_Notify("autoplay_clicks", name);
