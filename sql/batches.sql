@@ -17,7 +17,20 @@ SELECT jsonb_pretty(autoplay_ingest('[
 ]'));
 
 SELECT id, target_text FROM autoplay.clicks ORDER BY id;
+
 SELECT id, status, code, reason, payload FROM autoplay.rejects ORDER BY id;
+
+-- The result is well-formed jsonb, keys in jsonb's order: the same value
+-- as its text read back, and its keys found by lookup
+SELECT r = r::text::jsonb AS canonical, r->'tests' AS tests,
+	   r->'results'->1->>'code' AS code,
+	   r->'results'->0 ? 'status' AS has_status
+FROM autoplay_ingest('[
+	{"session_id": "1%3A2", "timestamp": "2025-10-21T14:17:34.073Z", "target_text": "A"},
+	{"session_id": "1%3A2", "timestamp": "not a time"},
+	{},
+	{"session_id": "1%3A2", "timestamp": "2025-10-21T14:17:39.073Z"}
+]') AS r;
 
 -- Bodies that hold no click at all
 SELECT autoplay_ingest('[]');

@@ -85,7 +85,9 @@ typedef struct ApIngest
 	int64		duplicates;
 	int64		rejected;
 	int64		tests;
-	JsonbParseState *results;	/* the open "results" array */
+	JsonbValue *results;		/* the results array's elements so far */
+	int			nresults;
+	int			maxresults;
 } ApIngest;
 
 PG_FUNCTION_INFO_V1(autoplay_ingest);
@@ -104,11 +106,9 @@ static bool store_directly(ApIngest *st, int64 *ids, bool *inserted);
 static void notify_session(ApIngest *st, Datum session_key);
 static void push_result(ApIngest *st, const char *status, int64 id,
 						const ApProblem *problem);
-static void push_string(JsonbParseState **state, JsonbIteratorToken tok,
-						const char *s);
-static void push_literal(JsonbParseState **state, JsonbIteratorToken tok,
-						 const char *s);
-static void push_int(JsonbParseState **state, int64 value);
+static void set_pair(JsonbPair *pair, const char *key, JsonbValue value);
+static JsonbValue string_value(const char *s);
+static JsonbValue int_value(int64 value);
 static Jsonb *finish_result(ApIngest *st);
 static void start_ingest(ApIngest *st, const char *body_note);
 static Jsonb *parse_repaired(const char *text, ErrorData **error);
@@ -324,9 +324,8 @@ start_ingest(ApIngest *st, const char *body_note)
 		ereport(ERROR,
 				(errcode(ERRCODE_OUT_OF_MEMORY),
 				 errmsg("out of memory")));
-	pushJsonbValue(&st->results, WJB_BEGIN_OBJECT, NULL);
-	push_literal(&st->results, WJB_KEY, "results");
-	pushJsonbValue(&st->results, WJB_BEGIN_ARRAY, NULL);
+	st->maxresults = 16;
+	st->results = palloc(sizeof(JsonbValue) * st->maxresults);
 }
 
 /*
@@ -532,102 +531,121 @@ record_problem(ApIngest *st, const char *status, const ApProblem *problem,
 /*
  * push_result: append {"status": ..., ...} to the results array, in the
  * caller's memory context so that it outlives the element's.
+ *
+ * The object is built as a JsonbValue directly, its keys in the order
+ * jsonb keeps them (shorter first, then bytewise): id, code, detail,
+ * reason, status.  pushJsonbValue would make a parse state, room for four
+ * pairs and a sort for each of thousands of elements.
  */
 static void
 push_result(ApIngest *st, const char *status, int64 id,
 			const ApProblem *problem)
 {
 	MemoryContext oldcxt = MemoryContextSwitchTo(st->callercxt);
+	int			npairs = 1;
+	JsonbPair  *pairs;
+	JsonbValue *element;
+	int			n = 0;
 
-	pushJsonbValue(&st->results, WJB_BEGIN_OBJECT, NULL);
-	push_literal(&st->results, WJB_KEY, "status");
-	push_literal(&st->results, WJB_VALUE, status);
 	if (id != 0)
-	{
-		push_literal(&st->results, WJB_KEY, "id");
-		push_int(&st->results, id);
-	}
-	if (problem != NULL && problem->sqlstate != 0)
-	{
-		push_literal(&st->results, WJB_KEY, "code");
-		push_string(&st->results, WJB_VALUE,
-					unpack_sql_state(problem->sqlstate));
-	}
+		npairs++;
 	if (problem != NULL)
-	{
-		push_literal(&st->results, WJB_KEY, "reason");
-		push_string(&st->results, WJB_VALUE, problem->message);
-	}
+		npairs += 1 + (problem->sqlstate != 0) + (problem->detail != NULL);
+	pairs = palloc(sizeof(JsonbPair) * npairs);
+
+	if (id != 0)
+		set_pair(&pairs[n++], "id", int_value(id));
+	if (problem != NULL && problem->sqlstate != 0)
+		set_pair(&pairs[n++], "code",
+				 string_value(pstrdup(unpack_sql_state(problem->sqlstate))));
 	if (problem != NULL && problem->detail != NULL)
+		set_pair(&pairs[n++], "detail",
+				 string_value(pstrdup(problem->detail)));
+	if (problem != NULL)
+		set_pair(&pairs[n++], "reason",
+				 string_value(pstrdup(problem->message)));
+	set_pair(&pairs[n++], "status", string_value(status));
+	Assert(n == npairs);
+
+	if (st->nresults == st->maxresults)
 	{
-		push_literal(&st->results, WJB_KEY, "detail");
-		push_string(&st->results, WJB_VALUE, problem->detail);
+		st->maxresults *= 2;
+		st->results = repalloc(st->results,
+							   sizeof(JsonbValue) * st->maxresults);
 	}
-	pushJsonbValue(&st->results, WJB_END_OBJECT, NULL);
+	element = &st->results[st->nresults++];
+	element->type = jbvObject;
+	element->val.object.nPairs = npairs;
+	element->val.object.pairs = pairs;
 
 	MemoryContextSwitchTo(oldcxt);
 }
 
 /*
- * push_literal: push s, a string that lives as long as the program (a
- * literal), as a key or a value, without copying it.
+ * set_pair: pair as key (a string that outlives the result) and value.
  */
 static void
-push_literal(JsonbParseState **state, JsonbIteratorToken tok, const char *s)
+set_pair(JsonbPair *pair, const char *key, JsonbValue value)
+{
+	pair->key = string_value(key);
+	pair->value = value;
+	pair->order = 0;
+}
+
+/*
+ * string_value: s as a jsonb string, not copied.
+ */
+static JsonbValue
+string_value(const char *s)
 {
 	JsonbValue	v;
 
 	v.type = jbvString;
 	v.val.string.len = strlen(s);
 	v.val.string.val = (char *) s;
-	pushJsonbValue(state, tok, &v);
+	return v;
 }
 
 /*
- * push_string: push a copy of s as a key or a value.
+ * int_value: an integer as a jsonb number.
  */
-static void
-push_string(JsonbParseState **state, JsonbIteratorToken tok, const char *s)
-{
-	JsonbValue	v;
-
-	v.type = jbvString;
-	v.val.string.len = strlen(s);
-	v.val.string.val = pnstrdup(s, v.val.string.len);
-	pushJsonbValue(state, tok, &v);
-}
-
-/*
- * push_int: push an integer value.
- */
-static void
-push_int(JsonbParseState **state, int64 value)
+static JsonbValue
+int_value(int64 value)
 {
 	JsonbValue	v;
 
 	v.type = jbvNumeric;
 	v.val.numeric = int64_to_numeric(value);
-	pushJsonbValue(state, WJB_VALUE, &v);
+	return v;
 }
 
 /*
- * finish_result: close the results array and add the counts.
+ * finish_result: the results array and the counts, as one jsonb object
+ * whose keys are in jsonb's order: tests, results, accepted, rejected,
+ * duplicates.
  */
 static Jsonb *
 finish_result(ApIngest *st)
 {
+	JsonbPair	pairs[5];
+	JsonbValue	results;
+	JsonbValue	result;
+
 	flush_batch(st);
-	pushJsonbValue(&st->results, WJB_END_ARRAY, NULL);
-	push_literal(&st->results, WJB_KEY, "accepted");
-	push_int(&st->results, st->accepted);
-	push_literal(&st->results, WJB_KEY, "duplicates");
-	push_int(&st->results, st->duplicates);
-	push_literal(&st->results, WJB_KEY, "rejected");
-	push_int(&st->results, st->rejected);
-	push_literal(&st->results, WJB_KEY, "tests");
-	push_int(&st->results, st->tests);
 	MemoryContextDelete(st->batchcxt);
 	pg_cryptohash_free(st->sha256);
-	return JsonbValueToJsonb(pushJsonbValue(&st->results, WJB_END_OBJECT,
-											NULL));
+
+	results.type = jbvArray;
+	results.val.array.nElems = st->nresults;
+	results.val.array.elems = st->results;
+	results.val.array.rawScalar = false;
+	set_pair(&pairs[0], "tests", int_value(st->tests));
+	set_pair(&pairs[1], "results", results);
+	set_pair(&pairs[2], "accepted", int_value(st->accepted));
+	set_pair(&pairs[3], "rejected", int_value(st->rejected));
+	set_pair(&pairs[4], "duplicates", int_value(st->duplicates));
+	result.type = jbvObject;
+	result.val.object.nPairs = lengthof(pairs);
+	result.val.object.pairs = pairs;
+	return JsonbValueToJsonb(&result);
 }
