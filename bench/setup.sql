@@ -58,9 +58,12 @@ CREATE TABLE bench_copy.clicks (LIKE autoplay.clicks INCLUDING ALL)
 	PARTITION BY RANGE (occurred_at);
 
 -- bench.reset: empty one side's tables.  For autoplay and twin the
--- partitions are dropped too, so that every timed pass creates its own,
--- as a first ingest does; bench_copy keeps its pre-created partitions.
-CREATE FUNCTION bench.reset(side text) RETURNS void
+-- partitions are dropped too, unless keep_partitions, so that the check
+-- passes create their own, as a first ingest does.  Timed passes keep
+-- them on every side: COPY cannot create partitions, and a month's
+-- partition is made once, not per load.
+CREATE FUNCTION bench.reset(side text, keep_partitions boolean DEFAULT false)
+RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
 	part regclass;
@@ -72,6 +75,7 @@ BEGIN
 	FOR part IN
 		SELECT inhrelid::regclass FROM pg_inherits
 		WHERE inhparent = format('%I.clicks', side)::regclass
+			AND NOT keep_partitions
 	LOOP
 		EXECUTE format('DROP TABLE %s', part);
 	END LOOP;
