@@ -17,7 +17,6 @@
 
 #include "click_batch.h"
 
-static uint64 fingerprint_hash(Datum fingerprint);
 static int	find_slot(const ApBatchIndex *index, uint64 hash);
 static bool same_key(const ApClickRow *row, Datum session_key,
 					 TimestampTz occurred_at, Datum fingerprint);
@@ -45,7 +44,7 @@ ap_batch_index_build(ApBatchIndex *index, const ApClickRow *const *rows,
 	for (r = n - 1; r >= 0; r--)
 	{
 		int			slot = find_slot(index,
-									 fingerprint_hash(rows[r]->values[AP_COL_FINGERPRINT]));
+									 ap_fingerprint_hash(rows[r]->values[AP_COL_FINGERPRINT]));
 
 		index->next[r] = index->head[slot];
 		index->head[slot] = r;
@@ -61,7 +60,7 @@ ap_batch_find(const ApBatchIndex *index, Datum session_key,
 {
 	int			r;
 
-	r = index->head[find_slot(index, fingerprint_hash(fingerprint))];
+	r = index->head[find_slot(index, ap_fingerprint_hash(fingerprint))];
 	while (r >= 0 &&
 		   !same_key(index->rows[r], session_key, occurred_at, fingerprint))
 		r = index->next[r];
@@ -86,10 +85,11 @@ ap_batch_next_same(const ApBatchIndex *index, int row)
 }
 
 /*
- * fingerprint_hash: the first eight bytes of a fingerprint.
+ * ap_fingerprint_hash: the first eight bytes of a fingerprint, already as
+ * uniform as a hash can be.
  */
-static uint64
-fingerprint_hash(Datum fingerprint)
+uint64
+ap_fingerprint_hash(Datum fingerprint)
 {
 	bytea	   *fp = DatumGetByteaPP(fingerprint);
 	uint64		hash = 0;
@@ -109,7 +109,7 @@ find_slot(const ApBatchIndex *index, uint64 hash)
 	int			slot = (int) (hash & mask);
 
 	while (index->head[slot] >= 0 &&
-		   fingerprint_hash(index->rows[index->head[slot]]->values[AP_COL_FINGERPRINT]) != hash)
+		   ap_fingerprint_hash(index->rows[index->head[slot]]->values[AP_COL_FINGERPRINT]) != hash)
 		slot = (slot + 1) & mask;
 	return slot;
 }

@@ -30,5 +30,6 @@ extern void ap_batch_index_build(ApBatchIndex *index,
 extern int	ap_batch_find(const ApBatchIndex *index, Datum session_key,
 						  TimestampTz occurred_at, Datum fingerprint);
 extern int	ap_batch_next_same(const ApBatchIndex *index, int row);
+extern uint64 ap_fingerprint_hash(Datum fingerprint);
 
 #endif							/* AUTOPLAY_CLICK_BATCH_H */

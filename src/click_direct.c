@@ -618,15 +618,14 @@ forget_bulk_states(ApDirect *d)
 }
 
 /*
- * fingerprint_hash: the first eight bytes of a fingerprint, never 0.
+ * fingerprint_hash: ap_fingerprint_hash, never 0, which marks a free slot
+ * of the stored table.
  */
 static uint64
 fingerprint_hash(Datum fingerprint)
 {
-	bytea	   *fp = DatumGetByteaPP(fingerprint);
-	uint64		hash = 0;
+	uint64		hash = ap_fingerprint_hash(fingerprint);
 
-	memcpy(&hash, VARDATA_ANY(fp), Min(sizeof(hash), VARSIZE_ANY_EXHDR(fp)));
 	return hash != 0 ? hash : 1;
 }
 
