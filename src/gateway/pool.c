@@ -948,7 +948,17 @@ gw_pool_submit(GwJob *job)
 		pool.head = job;
 	pool.tail = job;
 	pool.queued++;
-	pthread_cond_broadcast(&pool.wake);
+
+	/*
+	 * With every slot connected, any sleeping worker may take the job, so
+	 * one is woken: waking all of them would cost a round of futex calls
+	 * and context switches per request for nothing.  Otherwise the worker
+	 * woken might be one that may not take it.
+	 */
+	if (pool.open == pool.nslots)
+		pthread_cond_signal(&pool.wake);
+	else
+		pthread_cond_broadcast(&pool.wake);
 	pthread_mutex_unlock(&pool.lock);
 }
 
