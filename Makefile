@@ -28,6 +28,7 @@ OBJS = \
 	src/parse_session.o \
 	src/parse_url.o \
 	src/parse_label.o \
+	src/sha256.o \
 	src/json_repair.o
 DATA = autoplay--1.0.sql
 PGFILEDESC = "autoplay - FullStory click streams in PostgreSQL"
@@ -44,6 +45,9 @@ PG_CONFIG ?= pg_config
 # The server's headers are not -Wextra clean: read them as system headers
 PG_CPPFLAGS = -I$(srcdir)/src -isystem $(shell $(PG_CONFIG) --includedir-server)
 PG_CFLAGS = -Wall -Wextra -Werror
+
+# Click fingerprints are SHA-256 digests taken through OpenSSL directly
+SHLIB_LINK = -lcrypto
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)

@@ -20,7 +20,7 @@ die() {
 # build_packages: the Debian packages that building the extension and the
 # gateway needs, plus the tools a fresh machine may lack
 build_packages() {
-	local wanted="postgresql-15 postgresql-server-dev-15 libpq-dev"
+	local wanted="postgresql-15 postgresql-server-dev-15 libpq-dev libssl-dev"
 
 	wanted="$wanted libmicrohttpd-dev pkg-config"
 	command -v make >/dev/null || wanted="$wanted make"

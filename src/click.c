@@ -24,7 +24,6 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
-#include "common/cryptohash.h"
 #include "common/sha2.h"
 #include "mb/pg_wchar.h"
 #include "port/pg_bswap.h"
@@ -40,6 +39,7 @@
 #include "parse_session.h"
 #include "parse_time.h"
 #include "parse_url.h"
+#include "sha256.h"
 #include "url_rules.h"
 
 /* The keys of the click recipe that have columns of their own */
@@ -126,6 +126,7 @@ static bool resolve_time(const ApElement *el, TimestampTz received_at,
 						 ApProblem *problem);
 static bool time_problem(ApTimeStatus status, const char *field,
 						 const ApFieldValue *f, ApProblem *problem);
+static text *session_key_text(const ApSessionKey *key);
 static void fill_text(ApClickRow *row, ApClickColumn col,
 					  const ApFieldValue *f);
 static void fill_label(ApClickRow *row, const ApElement *el, ApNotes *notes);
@@ -134,10 +135,9 @@ static bool fill_page(ApClickRow *row, const ApFieldValue *url,
 static void fill_canonical(ApClickRow *row, const ApFieldValue *url,
 						   const ApUrl *parts);
 static void fill_fingerprint(ApClickRow *row, const ApElement *el,
-							 int64 unix_usec, Jsonb *extra,
-							 pg_cryptohash_ctx *sha256);
-static void append_counted(StringInfo buf, const char *s, int len);
-static void append_be64(StringInfo buf, uint64 v);
+							 int64 unix_usec, Jsonb *extra);
+static char *put_counted(char *p, const char *s, int len);
+static char *put_be64(char *p, uint64 v);
 static void add_note(ApNotes *notes, const char *note);
 
 /*
@@ -145,15 +145,12 @@ static void add_note(ApNotes *notes, const char *note);
  *
  * element is any jsonb value (an object arrives as jbvBinary).  body_note,
  * when not NULL, is a note about the whole request body (for instance that
- * characters were replaced) copied onto the row.  sha256 is a context from
- * pg_cryptohash_create(PG_SHA256), reused for every click of a call:
- * creating one costs more than hashing a click.  On AP_CLICK_OK *row is
+ * characters were replaced) copied onto the row.  On AP_CLICK_OK *row is
  * filled; otherwise *problem is.  Never raises an error for bad input.
  */
 ApVerdict
 ap_normalize_click(const JsonbValue *element, TimestampTz received_at,
-				   const char *body_note, pg_cryptohash_ctx *sha256,
-				   ApClickRow *row, ApProblem *problem)
+				   const char *body_note, ApClickRow *row, ApProblem *problem)
 {
 	ApElement	el;
 	ApSessionKey key;
@@ -188,9 +185,7 @@ ap_normalize_click(const JsonbValue *element, TimestampTz received_at,
 
 	/* The session and its time */
 	memset(row->isnull, false, sizeof(row->isnull));
-	row->values[AP_COL_SESSION_KEY] =
-		PointerGetDatum(cstring_to_text(psprintf("%s:%s", key.device_id,
-												 key.session_id)));
+	row->values[AP_COL_SESSION_KEY] = PointerGetDatum(session_key_text(&key));
 	row->values[AP_COL_DEVICE_ID] =
 		PointerGetDatum(cstring_to_text_with_len(key.device_id,
 												 key.device_id_len));
@@ -232,7 +227,7 @@ ap_normalize_click(const JsonbValue *element, TimestampTz received_at,
 	}
 
 	/* Identity of the content, then what normalization changed or doubted */
-	fill_fingerprint(row, &el, unix_usec, extra, sha256);
+	fill_fingerprint(row, &el, unix_usec, extra);
 	if (body_note != NULL)
 		add_note(&notes, body_note);
 	row->isnull[AP_COL_NOTES] = (notes.count == 0);
@@ -633,6 +628,23 @@ time_problem(ApTimeStatus status, const char *field, const ApFieldValue *f,
 }
 
 /*
+ * session_key_text: the decoded key, "device_id:session_id", as text.
+ */
+static text *
+session_key_text(const ApSessionKey *key)
+{
+	int			len = key->device_id_len + 1 + key->session_id_len;
+	text	   *result = palloc(VARHDRSZ + len);
+	char	   *p = VARDATA(result);
+
+	SET_VARSIZE(result, VARHDRSZ + len);
+	memcpy(p, key->device_id, key->device_id_len);
+	p[key->device_id_len] = ':';
+	memcpy(p + key->device_id_len + 1, key->session_id, key->session_id_len);
+	return result;
+}
+
+/*
  * fill_text: a text column from a field, NULL when the field is empty.
  */
 static void
@@ -797,39 +809,50 @@ fill_canonical(ApClickRow *row, const ApFieldValue *url, const ApUrl *parts)
  */
 static void
 fill_fingerprint(ApClickRow *row, const ApElement *el, int64 unix_usec,
-				 Jsonb *extra, pg_cryptohash_ctx *sha256)
+				 Jsonb *extra)
 {
 	static const ApField content[] = {AP_F_TARGET_TEXT, AP_F_ELEMENT_NAME,
 		AP_F_PAGE_URL, AP_F_REPLAY_URL, AP_F_USER_ID, AP_F_USER_EMAIL};
-	StringInfoData buf;
+	char		local[2048];
+	char	   *json = NULL;
+	int			json_len = 0;
+	size_t		size;
+	char	   *buf;
+	char	   *p;
 	uint8		digest[PG_SHA256_DIGEST_LENGTH];
 	bytea	   *fingerprint;
 	size_t		i;
 
+	/* The serialization's size, to use the stack when it fits */
+	size = lengthof(content) * sizeof(uint32) + sizeof(uint64) +
+		sizeof(uint32);
+	for (i = 0; i < lengthof(content); i++)
+		if (el->fields[content[i]].text != NULL)
+			size += el->fields[content[i]].len;
+	if (extra != NULL)
+	{
+		json = JsonbToCString(NULL, &extra->root, VARSIZE(extra));
+		json_len = strlen(json);
+		size += json_len;
+	}
+	buf = size <= sizeof(local) ? local : palloc(size);
+
 	/* The content, serialized */
-	initStringInfo(&buf);
+	p = buf;
 	for (i = 0; i < lengthof(content); i++)
 	{
 		const ApFieldValue *f = &el->fields[content[i]];
 
-		append_counted(&buf, f->text, f->len);
+		p = put_counted(p, f->text, f->len);
 	}
-	append_be64(&buf, (uint64) unix_usec);
-	if (extra != NULL)
-	{
-		char	   *json = JsonbToCString(NULL, &extra->root, VARSIZE(extra));
-
-		append_counted(&buf, json, strlen(json));
-	}
-	else
-		append_counted(&buf, NULL, 0);
+	p = put_be64(p, (uint64) unix_usec);
+	p = put_counted(p, json, json_len);
+	Assert(p == buf + size);
 
 	/* Its digest */
-	if (pg_cryptohash_init(sha256) < 0 ||
-		pg_cryptohash_update(sha256, (uint8 *) buf.data, buf.len) < 0 ||
-		pg_cryptohash_final(sha256, digest, sizeof(digest)) < 0)
-		elog(ERROR, "could not compute click fingerprint: %s",
-			 pg_cryptohash_error(sha256));
+	ap_sha256(buf, size, digest);
+	if (buf != local)
+		pfree(buf);
 
 	fingerprint = palloc(VARHDRSZ + AP_FINGERPRINT_LEN);
 	SET_VARSIZE(fingerprint, VARHDRSZ + AP_FINGERPRINT_LEN);
@@ -839,28 +862,34 @@ fill_fingerprint(ApClickRow *row, const ApElement *el, int64 unix_usec,
 }
 
 /*
- * append_counted: s[0..len) with a 4-byte big-endian length before it;
- * s NULL writes the length -1 alone.
+ * put_counted: write s[0..len) at p with a 4-byte big-endian length before
+ * it; s NULL writes the length -1 alone.  Returns the end of what it wrote.
  */
-static void
-append_counted(StringInfo buf, const char *s, int len)
+static char *
+put_counted(char *p, const char *s, int len)
 {
 	uint32		be = pg_hton32(s != NULL ? (uint32) len : UINT32_MAX);
 
-	appendBinaryStringInfo(buf, (char *) &be, sizeof(be));
+	memcpy(p, &be, sizeof(be));
+	p += sizeof(be);
 	if (s != NULL)
-		appendBinaryStringInfo(buf, s, len);
+	{
+		memcpy(p, s, len);
+		p += len;
+	}
+	return p;
 }
 
 /*
- * append_be64: v as 8 bytes, big-endian.
+ * put_be64: write v at p as 8 bytes, big-endian.  Returns the end.
  */
-static void
-append_be64(StringInfo buf, uint64 v)
+static char *
+put_be64(char *p, uint64 v)
 {
 	uint64		be = pg_hton64(v);
 
-	appendBinaryStringInfo(buf, (char *) &be, sizeof(be));
+	memcpy(p, &be, sizeof(be));
+	return p + sizeof(be);
 }
 
 /*

@@ -11,7 +11,6 @@
 #ifndef AUTOPLAY_CLICK_H
 #define AUTOPLAY_CLICK_H
 
-#include "common/cryptohash.h"
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
 
@@ -70,7 +69,6 @@ typedef struct ApProblem
 extern ApVerdict ap_normalize_click(const JsonbValue *element,
 									TimestampTz received_at,
 									const char *body_note,
-									pg_cryptohash_ctx *sha256,
 									ApClickRow *row, ApProblem *problem);
 
 #endif							/* AUTOPLAY_CLICK_H */

@@ -75,7 +75,6 @@ typedef struct ApIngest
 	TimestampTz received_at;
 	const char *body_note;		/* a note for every click, or NULL */
 	int32		known_month;	/* last partition month checked */
-	pg_cryptohash_ctx *sha256;	/* for every click's fingerprint */
 	ApDirect   *direct;			/* for writing large batches directly */
 	/* Sessions notified: the first, or "", then the others, or NULL */
 	char		first_notified[AP_SESSION_KEY_MAX + 1];
@@ -319,11 +318,6 @@ start_ingest(ApIngest *st, const char *body_note)
 	st->received_at = GetCurrentTransactionStartTimestamp();
 	st->body_note = body_note;
 	st->known_month = AP_NO_MONTH;
-	st->sha256 = pg_cryptohash_create(PG_SHA256);
-	if (st->sha256 == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OUT_OF_MEMORY),
-				 errmsg("out of memory")));
 	st->maxresults = 16;
 	st->results = palloc(sizeof(JsonbValue) * st->maxresults);
 }
@@ -342,7 +336,7 @@ ingest_element(ApIngest *st, const JsonbValue *element)
 	MemoryContext oldcxt = MemoryContextSwitchTo(st->batchcxt);
 
 	switch (ap_normalize_click(element, st->received_at, st->body_note,
-							   st->sha256, &row, &problem))
+							   &row, &problem))
 	{
 		case AP_CLICK_OK:
 			ap_partition_ensure(DatumGetTimestampTz(row.values[AP_COL_OCCURRED_AT]),
@@ -633,7 +627,6 @@ finish_result(ApIngest *st)
 
 	flush_batch(st);
 	MemoryContextDelete(st->batchcxt);
-	pg_cryptohash_free(st->sha256);
 
 	results.type = jbvArray;
 	results.val.array.nElems = st->nresults;
