@@ -509,5 +509,6 @@ main(int argc, char **argv)
 	printf("max_ms: %.3f\n", percentile(G.latency, G.ncounted, 100));
 	printf("service_p50_ms: %.3f\n", percentile(G.service, G.ncounted, 50));
 	printf("service_p99_ms: %.3f\n", percentile(G.service, G.ncounted, 99));
+	printf("service_max_ms: %.3f\n", percentile(G.service, G.ncounted, 100));
 	return 0;
 }

@@ -544,7 +544,7 @@ if [ -n "${figure[gateway_vs_pgbench]:-}" ]; then
 	echo "  gateway with --pool $connections:         $wide_rps requests/s (one transaction per request)"
 	echo "  pgbench, autoplay_ingest:         ${gw_tps[*]} calls/s"
 	echo "  with autoplay.notify = off:       gateway $quiet_rps requests/s, pgbench $quiet_tps calls/s (ratio $(ratio "$quiet_rps" "$quiet_tps"))"
-	sed -n 's/^\(sent\|non_2xx\|errors\|achieved_rps\|max_ms\|service_p99_ms\): /  fixed rate \1: /p' "$work/fixed.log"
+	sed -n 's/^\(sent\|non_2xx\|errors\|achieved_rps\|max_ms\|service_p99_ms\|service_max_ms\): /  fixed rate \1: /p' "$work/fixed.log"
 fi
 echo "  edge cases where twin and autoplay differ: $case_differences"
 echo "  other processes used $others_cpus of $(nproc) CPUs on average while this measured"
