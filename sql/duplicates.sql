@@ -53,6 +53,11 @@ SELECT status FROM ingest_one('{"session_id": "6%3A6", "timestamp": "2025-10-21T
 ROLLBACK;
 SELECT status FROM ingest_one('{"session_id": "6%3A6", "timestamp": "2025-10-21T14:17:34.073Z"}');
 
+-- A click whose content passes 2 kB is hashed the same way
+SELECT status FROM ingest_one(jsonb_build_object(
+	'session_id', '7%3A7', 'timestamp', '2025-10-21T14:17:35.000Z',
+	'target_text', repeat('long ', 600), 'plan', repeat('x', 500)));
+
 -- The fingerprint is SHA-256 over the documented layout, computable in SQL
 CREATE FUNCTION counted(t text) RETURNS bytea LANGUAGE sql STABLE AS $$
 	SELECT coalesce(int4send(octet_length(t)) || convert_to(t, 'UTF8'),
