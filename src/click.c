@@ -24,7 +24,6 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
-#include "common/sha2.h"
 #include "mb/pg_wchar.h"
 #include "port/pg_bswap.h"
 #include "utils/array.h"
